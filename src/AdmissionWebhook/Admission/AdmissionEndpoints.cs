@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Text.Json;
+using AdmissionWebhook.Configuration;
+using AdmissionWebhook.Hosting;
+using AdmissionWebhook.KeptnTasks;
+using Microsoft.Extensions.Options;
+
+namespace AdmissionWebhook.Admission;
+
+/// <summary>POST /validate and POST /mutate: bytes in, review decoded, rules applied, review encoded, bytes out.</summary>
+internal static partial class AdmissionEndpoints
+{
+    public static IEndpointConventionBuilder MapAdmissionEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup(string.Empty).WithMetadata(ListenerMetadata.Admission);
+        group.MapPost("/validate", (HttpContext context, KeptnTaskReviewer reviewer, IOptions<WebhookOptions> options, ILoggerFactory loggers) =>
+            HandleAsync(context, "validate", options.Value, loggers, (request, token) => reviewer.ValidateAsync(request, token)));
+        group.MapPost("/mutate", (HttpContext context, KeptnTaskReviewer reviewer, IOptions<WebhookOptions> options, ILoggerFactory loggers) =>
+            HandleAsync(context, "mutate", options.Value, loggers, (request, _) => ValueTask.FromResult(reviewer.Mutate(request))));
+        return group;
+    }
+
+    private static async Task HandleAsync(
+        HttpContext context,
+        string endpoint,
+        WebhookOptions options,
+        ILoggerFactory loggers,
+        Func<AdmissionRequest, CancellationToken, ValueTask<AdmissionOutcome>> review)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var logger = loggers.CreateLogger("AdmissionWebhook.Admission");
+        var (body, status, error) = await RequestBody.ReadAsync(context.Request, options.MaxRequestBodyBytes, context.RequestAborted);
+        if (body is null)
+        {
+            await RejectAsync(context, logger, endpoint, status, error!);
+            return;
+        }
+
+        using (body)
+        {
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(body.Memory, AdmissionReviewReader.DocumentOptions);
+            }
+            catch (JsonException e)
+            {
+                await RejectAsync(context, logger, endpoint, StatusCodes.Status400BadRequest, $"the body is not valid JSON: {e.Message}");
+                return;
+            }
+
+            using (document)
+            {
+                var request = AdmissionReviewReader.Read(document.RootElement, out var readError);
+                if (request is null)
+                {
+                    await RejectAsync(context, logger, endpoint, StatusCodes.Status400BadRequest, readError!);
+                    return;
+                }
+
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                deadline.CancelAfter(ReviewDeadline.For(context.Request.Query["timeout"], options.LookupTimeout));
+                var outcome = await review(request, deadline.Token);
+
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                context.Response.ContentType = "application/json";
+                AdmissionReviewWriter.Write(context.Response.BodyWriter, request.ReviewVersion, request.Uid, outcome);
+                await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+
+                if (logger.IsEnabled(LogLevel.Information))
+                {
+                    var metadata = request.Object.Field("metadata");
+                    var displayName = metadata.Field("name").StringOrNull() ?? request.Name ?? metadata.Field("generateName").StringOrNull();
+                    var reason = outcome.Status is { } denial ? $"{denial.Code} {Shorten(denial.Message)}" : outcome.Patch.Count > 0 ? $"{outcome.Patch.Count} patch operations" : string.Empty;
+                    var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    Log.Reviewed(
+                        logger,
+                        endpoint,
+                        request.Operation ?? "?",
+                        request.Namespace ?? string.Empty,
+                        displayName ?? string.Empty,
+                        request.Uid,
+                        outcome.Decision,
+                        reason,
+                        request.DryRun,
+                        elapsedMs);
+                }
+            }
+        }
+    }
+
+    private static async Task RejectAsync(HttpContext context, ILogger logger, string endpoint, int status, string error)
+    {
+        Log.Rejected(logger, endpoint, status, error);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        await context.Response.WriteAsync(error + "\n", context.RequestAborted);
+    }
+
+    private static string Shorten(string text) => text.Length <= 300 ? text : text[..297] + "...";
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, EventName = "Reviewed", Level = LogLevel.Information,
+            Message = "{Endpoint} {Operation} {Namespace}/{Name} uid={Uid}: {Decision} {Reason} dryRun={DryRun} in {DurationMs:0.000} ms")]
+        public static partial void Reviewed(ILogger logger, string endpoint, string operation, string Namespace, string name, string uid, string decision, string reason, bool dryRun, double durationMs);
+
+        [LoggerMessage(EventId = 2, EventName = "RejectedBody", Level = LogLevel.Warning, Message = "{Endpoint}: answered HTTP {Status} to a body that is not an AdmissionReview: {Error}")]
+        public static partial void Rejected(ILogger logger, string endpoint, int status, string error);
+    }
+}

@@ -1,0 +1,157 @@
+using System.Text.Json;
+using AdmissionWebhook.KeptnTasks;
+
+namespace AdmissionWebhook.Admission;
+
+/// <summary>
+/// Decodes an AdmissionReview from raw JSON without binding it to a model: only the envelope fields are read, and the
+/// objects stay raw elements for the rules and the patch.
+/// </summary>
+internal static class AdmissionReviewReader
+{
+    public const string V1ApiVersion = "admission.k8s.io/v1";
+    public const string V1Beta1ApiVersion = "admission.k8s.io/v1beta1";
+
+    public static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 256 };
+
+    /// <summary>
+    /// Reads the request of the review in <paramref name="root"/>. Returns null with <paramref name="error"/> set when the
+    /// body is not an AdmissionReview at all (an HTTP 400); a review with a uid but mistyped fields comes back with
+    /// <see cref="AdmissionRequest.MalformedReason"/> so the answer can still echo the uid.
+    /// </summary>
+    public static AdmissionRequest? Read(JsonElement root, out string? error)
+    {
+        error = null;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            error = $"the body is {root.Describe()}, not an AdmissionReview object";
+            return null;
+        }
+
+        var apiVersion = root.Field("apiVersion");
+        AdmissionReviewVersion version;
+        if (apiVersion.ValueKind == JsonValueKind.String && apiVersion.ValueEquals(V1ApiVersion))
+        {
+            version = AdmissionReviewVersion.V1;
+        }
+        else if (apiVersion.ValueKind == JsonValueKind.String && apiVersion.ValueEquals(V1Beta1ApiVersion))
+        {
+            version = AdmissionReviewVersion.V1Beta1;
+        }
+        else
+        {
+            error = apiVersion.ValueKind == JsonValueKind.String
+                ? $"apiVersion \"{Shorten(apiVersion.GetString()!)}\" is not supported; send {V1ApiVersion} or {V1Beta1ApiVersion}"
+                : $"apiVersion is {apiVersion.Describe()}; an AdmissionReview has apiVersion {V1ApiVersion} or {V1Beta1ApiVersion}";
+            return null;
+        }
+
+        var kind = root.Field("kind");
+        if (!kind.IsAbsent() && !(kind.ValueKind == JsonValueKind.String && kind.ValueEquals("AdmissionReview")))
+        {
+            error = $"kind must be AdmissionReview, not {DescribeValue(kind)}";
+            return null;
+        }
+
+        var request = root.Field("request");
+        if (request.ValueKind != JsonValueKind.Object)
+        {
+            error = $"request is {request.Describe()}; an AdmissionReview sent to a webhook carries a request object";
+            return null;
+        }
+
+        var uid = request.Field("uid");
+        if (uid.ValueKind != JsonValueKind.String || uid.ValueEquals(string.Empty))
+        {
+            error = $"request.uid is {(uid.ValueKind == JsonValueKind.String ? "empty" : uid.Describe())}; it must be the non-empty string the answer echoes";
+            return null;
+        }
+
+        var problems = new FieldTypeProblems();
+        var answer = new AdmissionRequest
+        {
+            Uid = uid.GetString()!,
+            ReviewVersion = version,
+            Operation = problems.String(request, "operation"),
+            Kind = ReadGroupVersion(request, "kind", "kind", problems),
+            Resource = ReadGroupVersion(request, "resource", "resource", problems),
+            SubResource = problems.String(request, "subResource"),
+            Namespace = problems.String(request, "namespace"),
+            Name = problems.String(request, "name"),
+            DryRun = problems.Boolean(request, "dryRun"),
+            Object = problems.Object(request, "object"),
+            OldObject = problems.Object(request, "oldObject"),
+        };
+
+        return problems.First is null ? answer : answer with { MalformedReason = problems.First };
+    }
+
+    private static GroupVersionName ReadGroupVersion(JsonElement request, string field, string nameField, FieldTypeProblems problems)
+    {
+        var element = problems.Object(request, field);
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return default;
+        }
+
+        return new GroupVersionName(
+            problems.String(element, "group", field),
+            problems.String(element, "version", field),
+            problems.String(element, nameField, field));
+    }
+
+    private static string DescribeValue(JsonElement element) =>
+        element.ValueKind == JsonValueKind.String ? $"\"{Shorten(element.GetString()!)}\"" : element.Describe();
+
+    private static string Shorten(string text) => text.Length <= 64 ? text : text[..61] + "...";
+
+    /// <summary>Collects the first field whose JSON type is wrong, reading the rest as absent.</summary>
+    private sealed class FieldTypeProblems
+    {
+        public string? First { get; private set; }
+
+        public string? String(JsonElement parent, string name, string? parentPath = null)
+        {
+            var value = parent.Field(name);
+            if (value.ValueKind == JsonValueKind.String)
+            {
+                return value.GetString();
+            }
+
+            Expect(value, parentPath, name, "a string");
+            return null;
+        }
+
+        public bool Boolean(JsonElement parent, string name)
+        {
+            var value = parent.Field(name);
+            if (value.ValueKind is JsonValueKind.True or JsonValueKind.False)
+            {
+                return value.GetBoolean();
+            }
+
+            Expect(value, null, name, "a boolean");
+            return false;
+        }
+
+        public JsonElement Object(JsonElement parent, string name)
+        {
+            var value = parent.Field(name);
+            if (value.ValueKind == JsonValueKind.Object)
+            {
+                return value;
+            }
+
+            Expect(value, null, name, "an object");
+            return default;
+        }
+
+        private void Expect(JsonElement value, string? parentPath, string name, string expected)
+        {
+            if (!value.IsAbsent() && First is null)
+            {
+                First = $"request.{(parentPath is null ? string.Empty : parentPath + ".")}{name} must be {expected}, not {value.Describe()}";
+            }
+        }
+    }
+}

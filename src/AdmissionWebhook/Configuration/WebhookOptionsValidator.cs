@@ -1,0 +1,90 @@
+using AdmissionWebhook.Validation;
+using Microsoft.Extensions.Options;
+
+namespace AdmissionWebhook.Configuration;
+
+/// <summary>Checks the options at start-up, naming each setting's flag, configuration key and environment variable.</summary>
+internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WebhookOptions options)
+    {
+        var failures = new List<string>();
+        CheckPort(options.HttpsPort, "--https-port", nameof(options.HttpsPort), failures);
+        CheckPort(options.HealthPort, "--health-port", nameof(options.HealthPort), failures);
+        if (options.HttpsPort == options.HealthPort && options.HttpsPort != 0)
+        {
+            failures.Add(Describe("--health-port", nameof(options.HealthPort)) + $" must differ from the HTTPS port {options.HttpsPort}: health endpoints are served in plain HTTP on their own port");
+        }
+
+        var hasCert = !string.IsNullOrWhiteSpace(options.TlsCertFile);
+        var hasKey = !string.IsNullOrWhiteSpace(options.TlsKeyFile);
+        if (hasCert != hasKey)
+        {
+            failures.Add($"{Describe("--tls-cert", nameof(options.TlsCertFile))} and {Describe("--tls-key", nameof(options.TlsKeyFile))} go together: give both, or neither for a generated development certificate");
+        }
+
+        CheckFile(options.TlsCertFile, "--tls-cert", nameof(options.TlsCertFile), failures);
+        CheckFile(options.TlsKeyFile, "--tls-key", nameof(options.TlsKeyFile), failures);
+        CheckFile(options.Kubeconfig, "--kubeconfig", nameof(options.Kubeconfig), failures);
+        if (!string.IsNullOrWhiteSpace(options.StateDirectory) && !Directory.Exists(options.StateDirectory) && !File.Exists(options.StateDirectory))
+        {
+            failures.Add($"{Describe("--state", nameof(options.StateDirectory))} names \"{options.StateDirectory}\", which does not exist");
+        }
+
+        if (DnsNames.SubdomainProblem(options.KeptnNamespace) is { } namespaceProblem || options.KeptnNamespace.Length > 63 || options.KeptnNamespace.Contains('.', StringComparison.Ordinal))
+        {
+            failures.Add($"{Describe("--keptn-namespace", nameof(options.KeptnNamespace))} \"{options.KeptnNamespace}\" is not a namespace name (lowercase letters, digits and '-', at most 63)");
+        }
+
+        if (options.DefaultRetries < 0)
+        {
+            failures.Add($"{Describe(null, nameof(options.DefaultRetries))} must be 0 or more, not {options.DefaultRetries}");
+        }
+
+        if (!GoDuration.TryParse(options.DefaultTimeout, out var timeout) || timeout < TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"{Describe(null, nameof(options.DefaultTimeout))} \"{options.DefaultTimeout}\" must be a Go duration of at least 1s, such as \"5m\"");
+        }
+
+        if (options.LookupTimeout <= TimeSpan.Zero || options.LookupTimeout > TimeSpan.FromSeconds(25))
+        {
+            failures.Add($"{Describe(null, nameof(options.LookupTimeout))} must be between 0 and 25 seconds (webhook calls time out at 30s at most), not {options.LookupTimeout}");
+        }
+
+        if (options.MaxRequestBodyBytes < 64 * 1024)
+        {
+            failures.Add($"{Describe(null, nameof(options.MaxRequestBodyBytes))} must be at least 65536 bytes; a KeptnTask review can be far larger than {options.MaxRequestBodyBytes}");
+        }
+
+        if (options.CertificateReloadInterval < TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"{Describe(null, nameof(options.CertificateReloadInterval))} must be at least 1 second");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>"--https-port (Webhook:HttpsPort, env Webhook__HttpsPort)": every way to set it.</summary>
+    internal static string Describe(string? flag, string property)
+    {
+        var key = $"{WebhookOptions.Section}:{property}";
+        var env = $"{WebhookOptions.Section}__{property}";
+        return flag is null ? $"{key} (env {env})" : $"{flag} ({key}, env {env})";
+    }
+
+    private static void CheckPort(int port, string flag, string property, List<string> failures)
+    {
+        if (port is < 0 or > 65535)
+        {
+            failures.Add($"{Describe(flag, property)} must be a port from 1 to 65535 (or 0 for any free port), not {port}");
+        }
+    }
+
+    private static void CheckFile(string? path, string flag, string property, List<string> failures)
+    {
+        if (!string.IsNullOrWhiteSpace(path) && !File.Exists(path))
+        {
+            failures.Add($"{Describe(flag, property)} names \"{path}\", which does not exist");
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+using AdmissionWebhook.Admission;
+using AdmissionWebhook.ClusterState;
+using AdmissionWebhook.Configuration;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Options;
+using Serilog;
+using ILogger = Microsoft.Extensions.Logging.ILogger;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace AdmissionWebhook.Hosting;
+
+/// <summary>Builds the <c>serve</c> web application: two Kestrel listeners, the admission and health endpoints, Serilog.</summary>
+internal static partial class WebhookHost
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddCommandLine(args, CommandLine.ServeSwitches.ToDictionary());
+        builder.Services.AddSerilog((services, logger) => ConfigureLogging(logger, builder.Configuration));
+        builder.Services.AddKeptnTaskAdmission();
+        builder.WebHost.ConfigureKestrel(ConfigureKestrel);
+        builder.Host.ConfigureHostOptions(host => host.ShutdownTimeout = TimeSpan.FromSeconds(20));
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseRouting();
+        app.UseListenerSeparation();
+        app.MapAdmissionEndpoints();
+        app.MapWebhookHealthEndpoints();
+        app.Lifetime.ApplicationStarted.Register(() => LogStarted(app));
+        _ = app.Services.GetRequiredService<ShutdownReadiness>();
+        return app;
+    }
+
+    /// <summary>Readable lines locally; one compact JSON object per line (<c>--log-format json</c>) for log pipelines.</summary>
+    private static void ConfigureLogging(LoggerConfiguration logger, ConfigurationManager configuration)
+    {
+        logger.MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            .ReadFrom.Configuration(configuration)
+            .Enrich.FromLogContext();
+        var format = configuration[$"{WebhookOptions.Section}:{nameof(WebhookOptions.LogFormat)}"];
+        if (string.Equals(format, nameof(LogFormat.Json), StringComparison.OrdinalIgnoreCase))
+        {
+            logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+        }
+        else
+        {
+            logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", formatProvider: CultureInfo.InvariantCulture);
+        }
+    }
+
+    private static void ConfigureKestrel(WebHostBuilderContext context, KestrelServerOptions kestrel)
+    {
+        var options = kestrel.ApplicationServices.GetRequiredService<IOptions<WebhookOptions>>().Value;
+        var certificate = kestrel.ApplicationServices.GetRequiredService<ServingCertificate>();
+        kestrel.AddServerHeader = false;
+        kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes + 1;
+        kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+
+        Listen(kestrel, options.BindAddress, options.HttpsPort, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http1AndHttp2;
+            listen.UseHttps(new TlsHandshakeCallbackOptions
+            {
+                OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
+                {
+                    ServerCertificateContext = certificate.Context,
+                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
+                }),
+            });
+        });
+        Listen(kestrel, options.BindAddress, options.HealthPort, listen => listen.Protocols = HttpProtocols.Http1);
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)
+    {
+        switch (address)
+        {
+            case "*" or "0.0.0.0" or "::" or "":
+                kestrel.ListenAnyIP(port, configure);
+                break;
+            case "localhost":
+                kestrel.ListenLocalhost(port, configure);
+                break;
+            default:
+                kestrel.Listen(IPAddress.Parse(address), port, configure);
+                break;
+        }
+    }
+
+    private static void LogStarted(WebApplication app)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AdmissionWebhook");
+        if (!logger.IsEnabled(LogLevel.Information))
+        {
+            return;
+        }
+
+        var state = app.Services.GetRequiredService<IClusterState>();
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var https = addresses.Where(address => address.StartsWith("https:", StringComparison.Ordinal));
+        var http = addresses.Where(address => address.StartsWith("http:", StringComparison.Ordinal));
+        var httpsList = string.Join(", ", https);
+        var httpList = string.Join(", ", http);
+        var keptnNamespace = app.Services.GetRequiredService<IOptions<WebhookOptions>>().Value.KeptnNamespace;
+        Log.Started(logger, httpsList, httpList, state.Description, keptnNamespace);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 20, EventName = "Started", Level = LogLevel.Information,
+            Message = "KeptnTask admission webhook ready: POST /validate and /mutate on {HttpsAddresses}; /healthz and /readyz on {HttpAddresses}; cluster state: {State}; Keptn namespace {KeptnNamespace}")]
+        public static partial void Started(ILogger logger, string httpsAddresses, string httpAddresses, string state, string keptnNamespace);
+    }
+}

@@ -1,0 +1,34 @@
+using AdmissionWebhook.Admission;
+using AdmissionWebhook.ClusterState;
+using AdmissionWebhook.Configuration;
+using AdmissionWebhook.Hosting;
+using AdmissionWebhook.Mutation;
+using AdmissionWebhook.Validation;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+internal static class WebhookServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the KeptnTask admission rules, their options (validated at start-up), the cluster state, the serving
+    /// certificate and the health checks. A test may register its own <see cref="IClusterState"/> first.
+    /// </summary>
+    public static IServiceCollection AddKeptnTaskAdmission(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+
+        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IClusterState>(provider => ClusterStateFactory.Create(provider.GetRequiredService<IOptions<WebhookOptions>>().Value));
+        services.TryAddSingleton(provider => new KeptnTaskValidator(provider.GetRequiredService<IClusterState>(), provider.GetRequiredService<IOptions<WebhookOptions>>().Value));
+        services.TryAddSingleton(provider => new KeptnTaskMutator(provider.GetRequiredService<IClusterState>(), provider.GetRequiredService<IOptions<WebhookOptions>>().Value));
+        services.TryAddSingleton<KeptnTaskReviewer>();
+        services.TryAddSingleton<ServingCertificate>();
+        services.AddHostedService(provider => provider.GetRequiredService<ServingCertificate>());
+        services.AddWebhookHealthChecks();
+        return services;
+    }
+}

@@ -1,0 +1,161 @@
+using System.Text.Json;
+using AdmissionWebhook.Admission;
+using AdmissionWebhook.ClusterState;
+using AdmissionWebhook.KeptnTasks;
+using AdmissionWebhook.Validation;
+
+namespace AdmissionWebhook.Mutation;
+
+/// <summary>
+/// Fills an empty <c>spec.checkType</c> from where the task's definition is listed: the pre/post/promotion task lists
+/// of the task's KeptnWorkload, KeptnApp and KeptnAppContext. Also fills <c>context.taskType</c> and
+/// <c>context.objectType</c> when they are empty.
+/// </summary>
+internal sealed class CheckTypeDerivation(IClusterState state)
+{
+    private const int MaxSourcesShown = 3;
+
+    public void Apply(TaskUnderReview task, MutationPlan plan)
+    {
+        var spec = task.Spec;
+        var checkType = spec.Field("checkType");
+        if (spec.ValueKind != JsonValueKind.Object || !checkType.IsUnsetString() ||
+            spec.Field("taskDefinition").StringOrNull() is not { Length: > 0 } definition)
+        {
+            return;
+        }
+
+        var context = spec.Field("context");
+        var objectType = context.Field("objectType");
+        if (!objectType.IsUnsetString() && objectType.StringOrNull() is not ("Workload" or "App"))
+        {
+            // An objectType Keptn does not know is the validating webhook's to refuse, not this one's to guess.
+            return;
+        }
+
+        var appName = NonEmpty(context.Field("appName")) ?? NonEmpty(spec.Field("app"));
+        var workloadName = NonEmpty(context.Field("workloadName")) ?? NonEmpty(spec.Field("workload"));
+        var searched = new List<string>();
+        var match = objectType.StringOrNull() switch
+        {
+            null or "" => FindInWorkload(task.Namespace, appName, workloadName, definition, searched) ?? FindInApp(task.Namespace, appName, definition, searched),
+            "Workload" => FindInWorkload(task.Namespace, appName, workloadName, definition, searched),
+            _ => FindInApp(task.Namespace, appName, definition, searched),
+        };
+
+        if (match is not { Phase: { } phase, Owner: { } owner, Source: { } source })
+        {
+            if (match?.Conflict is { } conflict)
+            {
+                plan.Warn($"spec.checkType not derived: \"{definition}\" is listed for several phases ({conflict})");
+            }
+            else
+            {
+                var lookedAt = searched.Count == 0 ? "the task names no workload or app" : "not in the task lists of " + string.Join(", ", searched.Take(MaxSourcesShown));
+                plan.Warn($"spec.checkType not derived: \"{definition}\" {lookedAt}");
+            }
+
+            return;
+        }
+
+        var value = phase.ToCheckType();
+        plan.Set(!checkType.IsAbsent(), JsonPointer.Of("spec", "checkType"), value);
+        if (context.ValueKind == JsonValueKind.Object)
+        {
+            var taskType = context.Field("taskType");
+            if (taskType.IsUnsetString())
+            {
+                plan.Set(!taskType.IsAbsent(), JsonPointer.Of("spec", "context", "taskType"), value);
+            }
+
+            if (objectType.IsUnsetString())
+            {
+                plan.Set(!objectType.IsAbsent(), JsonPointer.Of("spec", "context", "objectType"), owner.Kind == KeptnOwnerKind.KeptnWorkload ? "Workload" : "App");
+            }
+        }
+
+        plan.Audit("checktype", $"{value}: \"{definition}\" is in {source} of {owner.DisplayName}");
+    }
+
+    /// <summary>The workload named in the context, else the operator's <c>&lt;app&gt;-&lt;workload&gt;</c> name for it.</summary>
+    private Match? FindInWorkload(string @namespace, string? appName, string? workloadName, string definition, List<string> searched)
+    {
+        if (workloadName is null)
+        {
+            return null;
+        }
+
+        var workload = state.FindOwner(KeptnOwnerKind.KeptnWorkload, @namespace, workloadName);
+        if (workload is null && appName is not null)
+        {
+            workload = state.FindOwner(KeptnOwnerKind.KeptnWorkload, @namespace, $"{appName}-{workloadName}");
+        }
+
+        if (workload is null)
+        {
+            searched.Add($"KeptnWorkload {workloadName} (missing)");
+            return null;
+        }
+
+        searched.Add($"{workload.Kind} {workload.Name}");
+        return Find([workload], definition);
+    }
+
+    private Match? FindInApp(string @namespace, string? appName, string definition, List<string> searched)
+    {
+        if (appName is null)
+        {
+            return null;
+        }
+
+        var owners = new List<TaskListOwner>(2);
+        foreach (var kind in (KeptnOwnerKind[])[KeptnOwnerKind.KeptnApp, KeptnOwnerKind.KeptnAppContext])
+        {
+            if (state.FindOwner(kind, @namespace, appName) is { } owner)
+            {
+                owners.Add(owner);
+                searched.Add($"{owner.Kind} {owner.Name}");
+            }
+        }
+
+        if (owners.Count == 0)
+        {
+            searched.Add($"KeptnApp {appName} (missing)");
+            return null;
+        }
+
+        return Find(owners, definition);
+    }
+
+    /// <summary>The one phase the definition is listed for, a conflict when it is listed for several, or null when for none.</summary>
+    private static Match? Find(IEnumerable<TaskListOwner> owners, string definition)
+    {
+        Match? found = null;
+        var phases = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var owner in owners)
+        {
+            foreach (var list in owner.Lists)
+            {
+                if (list.TaskDefinitions.Contains(definition))
+                {
+                    phases.Add(list.Phase.ToCheckType());
+                    found ??= new Match(list.Phase, owner, list.Source, null);
+                }
+            }
+        }
+
+        return phases.Count switch
+        {
+            0 => null,
+            1 => found,
+            _ => Match.None with { Conflict = string.Join(", ", phases) },
+        };
+    }
+
+    private static string? NonEmpty(JsonElement value) => value.StringOrNull() is { Length: > 0 } text ? text : null;
+
+    private sealed record Match(TaskPhase? Phase, TaskListOwner? Owner, string? Source, string? Conflict)
+    {
+        public static readonly Match None = new(null, null, null, null);
+    }
+}

@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Text.Json;
+using AdmissionWebhook.Admission;
+using AdmissionWebhook.Configuration;
+using AdmissionWebhook.KeptnTasks;
+using AdmissionWebhook.Validation;
+
+namespace AdmissionWebhook.Mutation;
+
+/// <summary>
+/// Gives <c>retries</c> and <c>timeout</c> their defaults when absent, and turns a bare number of seconds — what the
+/// reference page's "duration-in-seconds" invites — into the Go duration Keptn reads.
+/// </summary>
+internal sealed class DefaultsMutation(WebhookOptions options)
+{
+    public void Apply(TaskUnderReview task, MutationPlan plan)
+    {
+        // v1alpha1/v1alpha2 have neither field: never add what the request's version does not have.
+        if (task.Shape != KeptnTaskShape.Current || task.Spec.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        var retries = task.Spec.Field("retries");
+        if (retries.IsAbsent())
+        {
+            plan.Set(retries.ValueKind == JsonValueKind.Null, JsonPointer.Of("spec", "retries"), options.DefaultRetries);
+            plan.Audit("retries", $"defaulted to {options.DefaultRetries}: spec.retries was not set");
+        }
+
+        var timeout = task.Spec.Field("timeout");
+        if (timeout.IsAbsent())
+        {
+            plan.Set(timeout.ValueKind == JsonValueKind.Null, JsonPointer.Of("spec", "timeout"), options.DefaultTimeout);
+            plan.Audit("timeout", $"defaulted to {options.DefaultTimeout}: spec.timeout was not set");
+        }
+        else if (BareSeconds(timeout) is { } seconds)
+        {
+            var duration = seconds + "s";
+            plan.Set(exists: true, JsonPointer.Of("spec", "timeout"), duration);
+            plan.Audit("timeout", $"rewritten from {timeout.GetRawText()} to \"{duration}\": a bare number is read as seconds");
+            plan.Warn($"spec.timeout {timeout.GetRawText()} has no unit: read as seconds and stored as \"{duration}\"");
+        }
+    }
+
+    /// <summary>The seconds of a timeout written as <c>300</c> or <c>"300"</c>; null for anything else.</summary>
+    private static string? BareSeconds(JsonElement timeout)
+    {
+        if (timeout.ValueKind == JsonValueKind.String && GoDuration.IsBareSeconds(timeout.GetString()!))
+        {
+            return timeout.GetString();
+        }
+
+        if (timeout.ValueKind == JsonValueKind.Number && timeout.TryGetDecimal(out var number) && number >= 0 && number < 1_000_000_000)
+        {
+            return number.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,75 @@
+using AdmissionWebhook.ClusterState;
+using AdmissionWebhook.Configuration;
+using AdmissionWebhook.KeptnTasks;
+
+namespace AdmissionWebhook.Validation;
+
+/// <summary>
+/// A KeptnTask runs once: a new run needs a new name. Refuses a CREATE of a name in use (409) and an UPDATE that
+/// edits the spec of a task that exists, suggesting the next free name for both.
+/// </summary>
+internal sealed class DuplicateNameRule(IClusterState state, WebhookOptions options) : IValidationRule
+{
+    public async ValueTask CheckAsync(TaskUnderReview task, ValidationReport report, CancellationToken cancellationToken)
+    {
+        if (task.Name is not { } name)
+        {
+            return;
+        }
+
+        if (task.IsCreate)
+        {
+            await CheckCreateAsync(task, name, report, cancellationToken);
+        }
+        else
+        {
+            CheckUpdate(task, name, report);
+        }
+    }
+
+    private async ValueTask CheckCreateAsync(TaskUnderReview task, string name, ValidationReport report, CancellationToken cancellationToken)
+    {
+        if (!state.HasTask(task.Namespace, name))
+        {
+            return;
+        }
+
+        // The cache may lag a deletion by a moment; only the source of truth may refuse.
+        var lookup = await state.ConfirmTaskAsync(task.Namespace, name, cancellationToken);
+        switch (lookup.Result)
+        {
+            case LookupResult.Found:
+                report.Add(
+                    "metadata.name",
+                    $"a KeptnTask named \"{name}\" already exists in namespace \"{task.Namespace}\", and each run of a task needs a new name: " +
+                    $"create this one as \"{NextFreeName(task.Namespace, name)}\"",
+                    409);
+                break;
+            case LookupResult.Unavailable:
+                LookupFailures.Apply(options.LookupFailurePolicy, lookup, "metadata.name", $"name \"{name}\"", report);
+                break;
+        }
+    }
+
+    private void CheckUpdate(TaskUnderReview task, string name, ValidationReport report)
+    {
+        var old = task.Request.OldObject;
+        if (!old.Field("metadata").Field("deletionTimestamp").IsAbsent() || !task.Metadata.Field("deletionTimestamp").IsAbsent())
+        {
+            return;
+        }
+
+        if (JsonFields.DeepEquals(old.Field("spec"), task.Spec))
+        {
+            return;
+        }
+
+        report.Add(
+            "spec",
+            "the spec of an existing KeptnTask cannot be changed: a KeptnTask runs once, so the edit would never run. " +
+            $"To run it with the new spec, create it under a new name such as \"{NextFreeName(task.Namespace, name)}\"");
+    }
+
+    private string NextFreeName(string @namespace, string name) =>
+        NameSuggestions.NextFreeName(name, candidate => state.HasTask(@namespace, candidate));
+}

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using AdmissionWebhook.KeptnTasks;
+
+namespace AdmissionWebhook.Validation;
+
+/// <summary>The task name is a DNS-1123 subdomain short enough for the Job Keptn creates from it.</summary>
+internal sealed class NameRule : IValidationRule
+{
+    /// <summary>Keptn names the Job <c>&lt;task&gt;-&lt;5 digits&gt;</c>, and a Job name above 63 characters can never be created.</summary>
+    public const int MaxTaskNameLength = 63 - 6;
+
+    /// <summary>The apiserver appends 5 random characters to a generateName prefix.</summary>
+    private const int GeneratedSuffixLength = 5;
+
+    public ValueTask CheckAsync(TaskUnderReview task, ValidationReport report, CancellationToken cancellationToken)
+    {
+        var metadata = task.Metadata;
+        var name = metadata.Field("name");
+        if (!name.IsAbsent() && name.ValueKind != JsonValueKind.String)
+        {
+            report.Add("metadata.name", $"must be a string, not {name.Describe()}");
+            return ValueTask.CompletedTask;
+        }
+
+        if (task.Name is { } taskName)
+        {
+            CheckName(taskName, report);
+            return ValueTask.CompletedTask;
+        }
+
+        var generateName = metadata.Field("generateName");
+        if (generateName.ValueKind == JsonValueKind.String && generateName.GetString() is { Length: > 0 } prefix)
+        {
+            CheckPrefix(prefix, report);
+        }
+        else
+        {
+            report.Add("metadata.name", "is required: give the task a name such as \"my-task-1\" (or a metadata.generateName prefix)");
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private static void CheckName(string name, ValidationReport report)
+    {
+        if (DnsNames.SubdomainProblem(name) is { } problem)
+        {
+            report.Add("metadata.name", $"\"{Quote(name)}\" is not a valid Kubernetes name: {problem}");
+        }
+        else if (name.Length > MaxTaskNameLength)
+        {
+            report.Add(
+                "metadata.name",
+                $"\"{name}\" has {name.Length} characters; Keptn runs the task as a Job named \"<task name>-<5 digits>\", which must fit in 63, " +
+                $"so a KeptnTask name can have at most {MaxTaskNameLength}: shorten it by {name.Length - MaxTaskNameLength}");
+        }
+    }
+
+    private static void CheckPrefix(string prefix, ValidationReport report)
+    {
+        if (DnsNames.PrefixProblem(prefix) is { } problem)
+        {
+            report.Add("metadata.generateName", $"\"{Quote(prefix)}\" is not a valid name prefix: {problem}");
+        }
+        else if (prefix.Length > MaxTaskNameLength - GeneratedSuffixLength)
+        {
+            report.Add(
+                "metadata.generateName",
+                $"\"{prefix}\" has {prefix.Length} characters; with the 5 generated characters the name would exceed the {MaxTaskNameLength} " +
+                $"a KeptnTask can have (Keptn's Job name \"<task name>-<5 digits>\" must fit in 63): use at most {MaxTaskNameLength - GeneratedSuffixLength}");
+        }
+    }
+
+    /// <summary>Names in messages are user input: shorten the absurd ones and make control characters visible.</summary>
+    internal static string Quote(string value)
+    {
+        var shown = value.Length > 80 ? value[..77] + "..." : value;
+        var builder = new System.Text.StringBuilder(shown.Length);
+        foreach (var c in shown)
+        {
+            if (char.IsControl(c) || c == '"' || c == '\\')
+            {
+                builder.Append($"\\u{(int)c:x4}");
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,36 @@
+using System.Text.Json;
+using AdmissionWebhook.Admission;
+using AdmissionWebhook.KeptnTasks;
+
+namespace AdmissionWebhook.Validation;
+
+/// <summary>A KeptnTask CREATE or UPDATE, with what every rule needs already resolved.</summary>
+internal sealed record TaskUnderReview(
+    AdmissionRequest Request,
+    string Namespace,
+    string? Name,
+    KeptnTaskShape Shape,
+    JsonElement Object)
+{
+    public bool IsCreate => Request.Operation == "CREATE";
+
+    public JsonElement Metadata => Object.Field("metadata");
+
+    public JsonElement Spec => Object.Field("spec");
+
+    public string DisplayName => Name ?? Metadata.Field("generateName").StringOrNull() + "<generated>";
+
+    /// <summary>Resolves name, namespace and shape the way the apiserver would.</summary>
+    public static TaskUnderReview From(AdmissionRequest request)
+    {
+        var metadata = request.Object.Field("metadata");
+        var name = NonEmpty(metadata.Field("name").StringOrNull()) ?? NonEmpty(request.Name);
+        var @namespace = NonEmpty(request.Namespace) ?? NonEmpty(metadata.Field("namespace").StringOrNull()) ?? "default";
+        var version = request.Kind.Group == KeptnTaskVersion.Group && request.Kind.Version is { Length: > 0 }
+            ? request.Kind.Version
+            : KeptnTaskVersion.VersionOf(request.Object.Field("apiVersion").StringOrNull());
+        return new TaskUnderReview(request, @namespace, name, KeptnTaskVersion.ShapeOf(version), request.Object);
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

@@ -1,0 +1,19 @@
+namespace AdmissionWebhook.Validation;
+
+/// <summary>One thing wrong with a task: the field, what is wrong with it and how to fix it, and the HTTP code it earns.</summary>
+internal sealed record Problem(string Field, string Text, int Code = 422);
+
+/// <summary>What the validation rules found, collected so one answer reports every problem at once.</summary>
+internal sealed class ValidationReport
+{
+    private readonly List<Problem> _problems = [];
+    private readonly List<string> _warnings = [];
+
+    public IReadOnlyList<Problem> Problems => _problems;
+
+    public IReadOnlyList<string> Warnings => _warnings;
+
+    public void Add(string field, string text, int code = 422) => _problems.Add(new Problem(field, text, code));
+
+    public void Warn(string warning) => _warnings.Add(warning);
+}
