@@ -41,7 +41,7 @@ public sealed class WebhookOptions
     public string? TlsKeyFile { get; set; }
 
     /// <summary>Where the generated development certificate is kept between runs.</summary>
-    public string DevCertificateDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "keptn-task-webhook-dev-cert");
+    public string DevCertificateDirectory { get; set; } = Path.Combine(OperatingSystem.IsWindows() ? Path.GetTempPath() : "/tmp", "keptn-task-webhook-dev-cert");
 
     /// <summary>How often certificate files are re-read even without a file-change event (Secret volumes swap a symlink).</summary>
     public TimeSpan CertificateReloadInterval { get; set; } = TimeSpan.FromSeconds(10);
