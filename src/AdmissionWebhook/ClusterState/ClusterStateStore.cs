@@ -42,6 +42,37 @@ internal sealed class ClusterStateStore
 
     public void RemoveOwner(KeptnOwnerKind kind, string @namespace, string name) => _owners.TryRemove((kind, @namespace, name), out _);
 
+    /// <summary>The (namespace, name) keys currently held for <paramref name="kind"/>, to find what a relist no longer returns.</summary>
+    public IReadOnlyList<(string Namespace, string Name)> Keys(string kind)
+    {
+        if (KeptnObjectReader.OwnerKindOf(kind) is { } ownerKind)
+        {
+            return _owners.Keys.Where(key => key.Kind == ownerKind).Select(key => (key.Namespace, key.Name)).ToList();
+        }
+
+        var index = kind == KeptnTaskVersion.Kind ? _tasks : _taskDefinitions;
+        return index.SelectMany(pair => pair.Value.Keys.Select(name => (pair.Key, name))).ToList();
+    }
+
+    /// <summary>Removes an object of any tracked kind.</summary>
+    public void Remove(string kind, string @namespace, string name)
+    {
+        switch (kind)
+        {
+            case KeptnTaskVersion.Kind:
+                RemoveTask(@namespace, name);
+                return;
+            case "KeptnTaskDefinition":
+                RemoveTaskDefinition(@namespace, name);
+                return;
+        }
+
+        if (KeptnObjectReader.OwnerKindOf(kind) is { } ownerKind)
+        {
+            RemoveOwner(ownerKind, @namespace, name);
+        }
+    }
+
     /// <summary>Adds any Keptn object this state tracks; other kinds are ignored. Returns false for objects it cannot use.</summary>
     public bool Add(string kind, string @namespace, string name, JsonElement obj)
     {

@@ -22,7 +22,8 @@ internal static class WebhookServiceCollectionExtensions
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IClusterState>(provider => ClusterStateFactory.Create(provider.GetRequiredService<IOptions<WebhookOptions>>().Value));
+        services.TryAddSingleton<IClusterState>(ClusterStateFactory.Create);
+        services.AddHostedService<ClusterStateLifetime>();
         services.TryAddSingleton(provider => new KeptnTaskValidator(provider.GetRequiredService<IClusterState>(), provider.GetRequiredService<IOptions<WebhookOptions>>().Value));
         services.TryAddSingleton(provider => new KeptnTaskMutator(provider.GetRequiredService<IClusterState>(), provider.GetRequiredService<IOptions<WebhookOptions>>().Value));
         services.TryAddSingleton<KeptnTaskReviewer>();

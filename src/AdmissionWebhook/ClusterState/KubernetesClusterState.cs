@@ -1,0 +1,184 @@
+using System.Net;
+using System.Text.Json;
+using AdmissionWebhook.Configuration;
+using k8s;
+using k8s.Autorest;
+using Microsoft.Extensions.Options;
+
+namespace AdmissionWebhook.ClusterState;
+
+/// <summary>
+/// Cluster state from a live API server: one <see cref="ResourceCache"/> per Keptn kind, in the API version the server
+/// serves (discovered at start). Reviews read the caches only; the one call made on the request path is the
+/// confirming GET, bounded by the lookup timeout and the review's own deadline.
+/// </summary>
+internal sealed partial class KubernetesClusterState : IClusterState, IHostedService, IDisposable
+{
+    private static readonly string[] PreferredVersions = ["v1", "v1beta1", "v1alpha4", "v1alpha3", "v1alpha2", "v1alpha1"];
+
+    private readonly IKubernetes _client;
+    private readonly WebhookOptions _options;
+    private readonly ILogger<KubernetesClusterState> _logger;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, ResourceCache> _caches = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _versions = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _running = Task.CompletedTask;
+    private volatile bool _discovered;
+
+    public KubernetesClusterState(IKubernetes client, IOptions<WebhookOptions> options, ILogger<KubernetesClusterState> logger, TimeProvider time, string source)
+    {
+        _client = client;
+        _options = options.Value;
+        _logger = logger;
+        _time = time;
+        Description = $"cluster {source}";
+    }
+
+    public ClusterStateStore Store { get; } = new();
+
+    public string Description { get; }
+
+    /// <summary>How long one watch request lasts before it is renewed from the last resourceVersion.</summary>
+    public TimeSpan WatchTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    public bool IsSynced => _discovered && _caches.Values.All(cache => cache.IsSynced);
+
+    public IReadOnlyCollection<ResourceCache> Caches => _caches.Values;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Discovery and the first lists run in the background: readiness stays false until they finish, and an
+        // unreachable API server is retried instead of failing the process (which kubelet would only restart).
+        _running = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await _running.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    public bool HasTask(string @namespace, string name) => Store.HasTask(@namespace, name);
+
+    public bool HasTaskDefinition(string @namespace, string name) => Store.HasTaskDefinition(@namespace, name);
+
+    public IReadOnlyCollection<string> TaskDefinitionNames(string @namespace) => Store.TaskDefinitionNames(@namespace);
+
+    public TaskListOwner? FindOwner(KeptnOwnerKind kind, string @namespace, string name) => Store.FindOwner(kind, @namespace, name);
+
+    public ValueTask<Lookup> ConfirmTaskAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        ConfirmAsync(KeptnResource.Task, @namespace, name, cancellationToken);
+
+    public ValueTask<Lookup> ConfirmTaskDefinitionAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        ConfirmAsync(KeptnResource.TaskDefinition, @namespace, name, cancellationToken);
+
+    private async ValueTask<Lookup> ConfirmAsync(KeptnResource resource, string @namespace, string name, CancellationToken cancellationToken)
+    {
+        if (!_versions.TryGetValue(resource.Plural, out var version))
+        {
+            return _discovered ? Lookup.NotFound : Lookup.Unavailable("API discovery has not finished");
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.LookupTimeout);
+        try
+        {
+            using var response = await _client.CustomObjects.GetNamespacedCustomObjectWithHttpMessagesAsync<JsonElement>(
+                KeptnResource.Group, version, @namespace, resource.Plural, name, cancellationToken: timeout.Token);
+            Store.Add(resource.Kind, @namespace, name, response.Body);
+            return Lookup.Found;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            Store.Remove(resource.Kind, @namespace, name);
+            return Lookup.NotFound;
+        }
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException or JsonException)
+        {
+            var error = e is OperationCanceledException ? "no answer in time" : e.Message;
+            Log.ConfirmFailed(_logger, resource.Kind, @namespace, name, error);
+            return Lookup.Unavailable(error);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        var attempt = 0;
+        while (!stopping.IsCancellationRequested && !_discovered)
+        {
+            try
+            {
+                await DiscoverAsync(stopping);
+            }
+            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException or KubernetesException && !stopping.IsCancellationRequested)
+            {
+                attempt++;
+                var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(attempt, 5))));
+                Log.DiscoveryFailed(_logger, e.Message, delay.TotalSeconds);
+                await Task.Delay(delay, _time, stopping).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+
+        await Task.WhenAll(_caches.Values.Select(cache => cache.RunAsync(stopping)));
+    }
+
+    /// <summary>Finds, for each kind, the version the server serves (preferring the newest); a kind without a CRD is left out.</summary>
+    private async Task DiscoverAsync(CancellationToken stopping)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        var groups = await _client.Apis.GetAPIVersionsAsync(timeout.Token);
+        var group = groups.Groups.FirstOrDefault(candidate => candidate.Name == KeptnResource.Group);
+        var served = group?.Versions.Select(version => version.Version).ToList() ?? [];
+        var preferred = group?.PreferredVersion?.Version;
+        var ordered = served.OrderBy(version => version == preferred ? -1 : Array.IndexOf(PreferredVersions, version) is var index and >= 0 ? index : int.MaxValue).ToList();
+
+        var plurals = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var version in ordered)
+        {
+            var resources = await _client.CustomObjects.GetAPIResourcesAsync(KeptnResource.Group, version, timeout.Token);
+            foreach (var resource in resources.Resources)
+            {
+                if (!resource.Name.Contains('/', StringComparison.Ordinal))
+                {
+                    plurals.TryAdd(resource.Name, version);
+                }
+            }
+        }
+
+        foreach (var resource in KeptnResource.All)
+        {
+            if (plurals.TryGetValue(resource.Plural, out var version))
+            {
+                _versions[resource.Plural] = version;
+                _caches[resource.Plural] = new ResourceCache(_client, resource, version, Store, _logger, _time, WatchTimeout);
+                Log.Serving(_logger, resource.Kind, KeptnResource.Group, version);
+            }
+            else
+            {
+                Log.KindMissing(_logger, resource.Kind, KeptnResource.Group);
+            }
+        }
+
+        _discovered = true;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 40, EventName = "KindServed", Level = LogLevel.Information, Message = "Caching {Kind} from {Group}/{Version}")]
+        public static partial void Serving(ILogger logger, string kind, string group, string version);
+
+        [LoggerMessage(EventId = 41, EventName = "KindMissing", Level = LogLevel.Warning, Message = "The API server serves no {Kind} in {Group} (its CRD is not installed): treating it as empty")]
+        public static partial void KindMissing(ILogger logger, string kind, string group);
+
+        [LoggerMessage(EventId = 42, EventName = "DiscoveryFailed", Level = LogLevel.Warning, Message = "Cannot reach the API server to discover Keptn's API versions: {Error}; retrying in {DelaySeconds:0} s (not ready until then)")]
+        public static partial void DiscoveryFailed(ILogger logger, string error, double delaySeconds);
+
+        [LoggerMessage(EventId = 43, EventName = "ConfirmFailed", Level = LogLevel.Warning, Message = "Could not confirm {Kind} {Namespace}/{Name} with the API server: {Error}")]
+        public static partial void ConfirmFailed(ILogger logger, string kind, string Namespace, string name, string error);
+    }
+}

@@ -1,0 +1,222 @@
+using System.Net;
+using System.Text.Json;
+using AdmissionWebhook.KeptnTasks;
+using k8s;
+using k8s.Autorest;
+
+namespace AdmissionWebhook.ClusterState;
+
+/// <summary>
+/// Keeps one Keptn kind of the store in step with the API server: a paginated list, then a watch resumed from the
+/// last resourceVersion (bookmarks keep it fresh), a relist when the server answers 410 Gone, and reconnects with
+/// capped exponential backoff. Only what the rules need of each object is kept.
+/// </summary>
+internal sealed partial class ResourceCache
+{
+    private const int PageSize = 500;
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ListTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly IKubernetes _client;
+    private readonly KeptnResource _resource;
+    private readonly string _version;
+    private readonly ClusterStateStore _store;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _watchTimeout;
+    private volatile bool _synced;
+
+    public ResourceCache(IKubernetes client, KeptnResource resource, string version, ClusterStateStore store, ILogger logger, TimeProvider time, TimeSpan watchTimeout)
+    {
+        _client = client;
+        _resource = resource;
+        _version = version;
+        _store = store;
+        _logger = logger;
+        _time = time;
+        _watchTimeout = watchTimeout;
+    }
+
+    public KeptnResource Resource => _resource;
+
+    public string Version => _version;
+
+    /// <summary>True once the first complete list is in the store; stays true across reconnects and relists.</summary>
+    public bool IsSynced => _synced;
+
+    /// <summary>Count of reconnects and relists, for tests and diagnostics.</summary>
+    public int Restarts { get; private set; }
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        string? resourceVersion = null;
+        var failures = 0;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                resourceVersion ??= await ListAsync(stopping);
+                failures = 0;
+                resourceVersion = await WatchAsync(resourceVersion, stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Gone)
+            {
+                Log.Expired(_logger, _resource.Kind);
+                resourceVersion = null;
+                Restarts++;
+            }
+            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or JsonException or OperationCanceledException or KubernetesException)
+            {
+                failures++;
+                Restarts++;
+                var delay = Backoff(failures);
+                Log.Disconnected(_logger, _resource.Kind, e.Message, delay.TotalSeconds);
+                await Task.Delay(delay, _time, stopping).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>Lists every object page by page, replaces the kind's content in the store, and returns the list's resourceVersion.</summary>
+    private async Task<string> ListAsync(CancellationToken stopping)
+    {
+        var seen = new HashSet<(string, string)>();
+        string? continueToken = null;
+        string resourceVersion;
+        do
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            timeout.CancelAfter(ListTimeout);
+            using var response = await _client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync<JsonElement>(
+                KeptnResource.Group, _version, _resource.Plural, continueParameter: continueToken, limit: PageSize, cancellationToken: timeout.Token);
+            var list = response.Body;
+            foreach (var item in list.Field("items").EnumerateArray())
+            {
+                if (Apply(item) is { } key)
+                {
+                    seen.Add(key);
+                }
+            }
+
+            var metadata = list.Field("metadata");
+            continueToken = metadata.Field("continue").StringOrNull() is { Length: > 0 } next ? next : null;
+            resourceVersion = metadata.Field("resourceVersion").StringOrNull() ?? string.Empty;
+        }
+        while (continueToken is not null);
+
+        foreach (var (@namespace, name) in _store.Keys(_resource.Kind))
+        {
+            if (!seen.Contains((@namespace, name)))
+            {
+                _store.Remove(_resource.Kind, @namespace, name);
+            }
+        }
+
+        var firstSync = !_synced;
+        _synced = true;
+        Log.Listed(_logger, _resource.Kind, _version, seen.Count, resourceVersion, firstSync);
+        return resourceVersion;
+    }
+
+    /// <summary>Applies watch events until the server ends the watch; returns the resourceVersion to resume from.</summary>
+    private async Task<string> WatchAsync(string resourceVersion, CancellationToken stopping)
+    {
+        using var guard = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        guard.CancelAfter(_watchTimeout + TimeSpan.FromSeconds(30));
+        Exception? streamError = null;
+        var events = _client.CustomObjects.WatchListClusterCustomObjectAsync(
+            KeptnResource.Group,
+            _version,
+            _resource.Plural,
+            allowWatchBookmarks: true,
+            resourceVersion: resourceVersion,
+            timeoutSeconds: (int)_watchTimeout.TotalSeconds,
+            onError: e => streamError = e,
+            cancellationToken: guard.Token);
+        await foreach (var (type, payload) in events)
+        {
+            if (payload is not JsonElement item)
+            {
+                continue;
+            }
+
+            switch (type)
+            {
+                case WatchEventType.Added or WatchEventType.Modified:
+                    Apply(item);
+                    break;
+                case WatchEventType.Deleted:
+                    if (KeyOf(item) is var (@namespace, name))
+                    {
+                        _store.Remove(_resource.Kind, @namespace, name);
+                    }
+
+                    break;
+                case WatchEventType.Error:
+                    if (item.Field("code").ValueKind == JsonValueKind.Number && item.Field("code").GetInt32() == (int)HttpStatusCode.Gone)
+                    {
+                        Log.Expired(_logger, _resource.Kind);
+                        Restarts++;
+                        return await ListAsync(stopping);
+                    }
+
+                    throw new KubernetesException(item.Field("message").StringOrNull() ?? "watch error");
+            }
+
+            resourceVersion = item.Field("metadata").Field("resourceVersion").StringOrNull() ?? resourceVersion;
+        }
+
+        if (streamError is HttpOperationException)
+        {
+            // Carries the status: a 410 Gone makes the caller list again instead of retrying a dead resourceVersion.
+            throw streamError;
+        }
+
+        if (streamError is not null && streamError is not OperationCanceledException)
+        {
+            throw new IOException($"watch of {_resource.Plural} broke: {streamError.Message}", streamError);
+        }
+
+        return resourceVersion;
+    }
+
+    private (string Namespace, string Name)? Apply(JsonElement item)
+    {
+        if (KeyOf(item) is not var (@namespace, name))
+        {
+            return null;
+        }
+
+        _store.Add(_resource.Kind, @namespace, name, item);
+        return (@namespace, name);
+    }
+
+    private static (string Namespace, string Name)? KeyOf(JsonElement item)
+    {
+        var metadata = item.Field("metadata");
+        return metadata.Field("name").StringOrNull() is { Length: > 0 } name
+            ? (metadata.Field("namespace").StringOrNull() ?? string.Empty, name)
+            : null;
+    }
+
+    private static TimeSpan Backoff(int failures)
+    {
+        var seconds = Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, Math.Min(failures - 1, 10)) * 0.5);
+        return TimeSpan.FromSeconds(seconds * (0.8 + (Random.Shared.NextDouble() * 0.4)));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 30, EventName = "CacheListed", Level = LogLevel.Information, Message = "Listed {Kind} ({Version}): {Count} objects at resourceVersion {ResourceVersion} (first sync: {FirstSync})")]
+        public static partial void Listed(ILogger logger, string kind, string version, int count, string resourceVersion, bool firstSync);
+
+        [LoggerMessage(EventId = 31, EventName = "CacheExpired", Level = LogLevel.Information, Message = "Watch of {Kind} expired (410 Gone): listing again")]
+        public static partial void Expired(ILogger logger, string kind);
+
+        [LoggerMessage(EventId = 32, EventName = "CacheDisconnected", Level = LogLevel.Warning, Message = "Watch of {Kind} lost: {Error}; retrying in {DelaySeconds:0.0} s")]
+        public static partial void Disconnected(ILogger logger, string kind, string error, double delaySeconds);
+    }
+}
