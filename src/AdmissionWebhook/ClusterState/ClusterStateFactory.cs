@@ -34,7 +34,10 @@ internal static class ClusterStateFactory
                 options,
                 services.GetRequiredService<ILogger<KubernetesClusterState>>(),
                 services.GetRequiredService<TimeProvider>(),
-                $"{connection.Configuration.Host} ({connection.Source})");
+                $"{connection.Configuration.Host} ({connection.Source})")
+            {
+                WatchTimeout = value.WatchTimeout,
+            };
         }
 
         return ManifestClusterState.Load([EmbeddedStateDirectory()]);

@@ -69,5 +69,8 @@ public sealed class WebhookOptions
     /// <summary>Kubeconfig of the cluster whose state the webhook watches.</summary>
     public string? Kubeconfig { get; set; }
 
+    /// <summary>How long one watch request of a cache lasts before it is renewed from the last resourceVersion.</summary>
+    public TimeSpan WatchTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     public LogFormat LogFormat { get; set; } = LogFormat.Text;
 }

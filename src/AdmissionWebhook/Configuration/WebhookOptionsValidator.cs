@@ -61,6 +61,11 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
             failures.Add($"{Describe(null, nameof(options.CertificateReloadInterval))} must be at least 1 second");
         }
 
+        if (options.WatchTimeout < TimeSpan.FromSeconds(1) || options.WatchTimeout > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{Describe(null, nameof(options.WatchTimeout))} must be between 1 second and 1 hour, not {options.WatchTimeout}");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
