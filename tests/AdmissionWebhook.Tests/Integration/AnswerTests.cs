@@ -173,6 +173,20 @@ public sealed class AnswerTests(WebhookServer server)
         Assert.Contains("\"helloworldtask-2\"", answer.Message, StringComparison.Ordinal);
     }
 
+    [Theory(Skip = Bugs.SpecChangeIsNot409)]
+    [MemberData(nameof(Versions))]
+    public async Task AnUpdateThatChangesTheSpecIsRefusedWith409BecauseTheNameIsTaken(string version)
+    {
+        var review = Examples.Review("update-spec-changed.json", version);
+
+        var answer = await server.Https.ReviewAsync("/validate", review);
+
+        AssertEnvelope(answer, version, review);
+        Assert.False(answer.Allowed);
+        Assert.Equal(409, answer.Code);
+        Assert.Equal("AlreadyExists", answer.Reason);
+    }
+
     [Theory]
     [MemberData(nameof(Versions))]
     public async Task AnUpdateThatChangesOnlyMetadataIsAllowedByValidate(string version)
@@ -216,20 +230,37 @@ public sealed class AnswerTests(WebhookServer server)
     }
 
     [Theory(Skip = Bugs.AllowedUntouchedCrashes)]
-    [InlineData("/validate")]
-    [InlineData("/mutate")]
-    public async Task AReviewOfAnotherResourceIsAllowedUntouched(string endpoint)
+    [InlineData("/validate", "a ConfigMap")]
+    [InlineData("/mutate", "a ConfigMap")]
+    [InlineData("/validate", "the status subresource")]
+    [InlineData("/mutate", "the status subresource")]
+    [InlineData("/validate", "a CONNECT")]
+    public async Task AReviewOfAnythingButAKeptnTaskCreateOrUpdateIsAllowedUntouched(string endpoint, string what)
     {
-        var review = Examples.Review("create-valid.json");
+        // Invalid as a KeptnTask on purpose (a name with '_'): the webhook must not look at it at all.
+        var review = Examples.Review("create-invalid-name.json");
         var request = review["request"]!;
-        request["kind"] = new JsonObject { ["group"] = "", ["version"] = "v1", ["kind"] = "ConfigMap" };
-        request["resource"] = new JsonObject { ["group"] = "", ["version"] = "v1", ["resource"] = "configmaps" };
-        request["object"] = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["metadata"] = new JsonObject { ["name"] = "Not_A_Task" } };
+        switch (what)
+        {
+            case "a ConfigMap":
+                request["kind"] = new JsonObject { ["group"] = "", ["version"] = "v1", ["kind"] = "ConfigMap" };
+                request["resource"] = new JsonObject { ["group"] = "", ["version"] = "v1", ["resource"] = "configmaps" };
+                request["object"] = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["metadata"] = new JsonObject { ["name"] = "Not_A_Task" } };
+                break;
+            case "the status subresource":
+                request["subResource"] = "status";
+                request["operation"] = "UPDATE";
+                request["oldObject"] = request["object"]!.DeepClone();
+                break;
+            default:
+                request["operation"] = "CONNECT";
+                break;
+        }
 
         var answer = await server.Https.ReviewAsync(endpoint, review);
 
         AssertEnvelope(answer, ReviewClient.V1, review);
-        Assert.True(answer.Allowed);
+        Assert.True(answer.Allowed, answer.Message);
         Assert.False(answer.HasPatch);
     }
 
@@ -277,10 +308,10 @@ public sealed class AnswerTests(WebhookServer server)
 
     [Theory]
     [MemberData(nameof(Versions))]
-    public async Task AKeyWithSlashAndTildeIsAddressedWithJsonPointerEscapes(string version)
+    public async Task KeysWithSlashAndTildeAreLeftAloneWhileTheDefaultsAreAdded(string version)
     {
-        // A variant of create-unknown-fields.json whose spec has no "timeout" yet a sibling key "time/out~": a patch
-        // path that forgot the escaping would name a different member than the one the webhook meant.
+        // create-unknown-fields.json plus a spec key "time/out~" next to the missing "timeout": the patch must add
+        // /spec/timeout and leave every key that needs ~1/~0 escaping exactly as sent.
         var review = Examples.Review("create-unknown-fields.json", version);
         var spec = RequestObject(review)["spec"]!.AsObject();
         Assert.False(spec.ContainsKey("timeout"));

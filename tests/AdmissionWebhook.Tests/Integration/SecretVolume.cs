@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace AdmissionWebhook.Tests.Integration;
 
@@ -39,7 +40,7 @@ public sealed class SecretVolume : IDisposable
         var data = WriteGeneration(next);
         var temporaryLink = Path.Combine(Root, "..data_tmp");
         File.CreateSymbolicLink(temporaryLink, data);
-        File.Move(temporaryLink, link, overwrite: true); // rename(2): atomic replacement of the symlink
+        Rename(temporaryLink, link);
         if (previous is not null)
         {
             Directory.Delete(Path.Combine(Root, previous), recursive: true);
@@ -58,6 +59,18 @@ public sealed class SecretVolume : IDisposable
         }
     }
 
+    /// <summary>
+    /// rename(2), which replaces the <c>..data</c> symlink atomically. File.Move cannot: it follows the link to a folder
+    /// and refuses; Directory.Move refuses an existing destination.
+    /// </summary>
+    private static void Rename(string from, string to)
+    {
+        if (NativeMethods.Rename(from, to) != 0)
+        {
+            throw new IOException($"rename {from} -> {to} failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
     /// <summary>Writes the pair into a new hidden timestamped folder and returns its name (relative, as the kubelet links it).</summary>
     private string WriteGeneration(IssuedCertificate certificate)
     {
@@ -67,4 +80,16 @@ public sealed class SecretVolume : IDisposable
         File.WriteAllText(Path.Combine(folder, "tls.key"), certificate.PrivateKeyPem);
         return name;
     }
+}
+
+internal static class NativeMethods
+{
+    /// <summary>libc rename(2); paths as NUL-terminated UTF-8, so no string marshalling (and no unsafe code) is needed.</summary>
+    [DllImport("libc", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int rename(byte[] oldpath, byte[] newpath);
+
+    internal static int Rename(string from, string to) => rename(Utf8Z(from), Utf8Z(to));
+
+    private static byte[] Utf8Z(string path) => System.Text.Encoding.UTF8.GetBytes(path + "\0");
 }

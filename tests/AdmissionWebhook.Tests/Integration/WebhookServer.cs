@@ -54,8 +54,6 @@ public sealed class WebhookServer : IAsyncLifetime
     /// <summary>Plain-HTTP client for the health port.</summary>
     public HttpClient Health { get; private set; } = null!;
 
-    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("the server is not started");
-
     /// <summary>The cluster state beside the test binaries (the src project copies examples/cluster there).</summary>
     public static string StateDirectory => Path.Combine(AppContext.BaseDirectory, "examples", "cluster");
 
