@@ -1,0 +1,111 @@
+using AdmissionWebhook.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace AdmissionWebhook.Tests.Integration;
+
+/// <summary>A misconfigured <c>serve</c> refuses to start, and says which flag is wrong.</summary>
+public sealed class OptionsValidationTests : IDisposable
+{
+    private readonly TestCertificateAuthority _authority = TestCertificateAuthority.Create();
+    private readonly SecretVolume _volume;
+
+    public OptionsValidationTests() => _volume = SecretVolume.Create(_authority.IssueServingCertificate());
+
+    public static TheoryData<string, string[], string[]> Misconfigurations => new()
+    {
+        { "an HTTPS port above 65535", ["--https-port", "70000"], ["--https-port", "70000"] },
+        { "a negative health port", ["--health-port", "-1"], ["--health-port"] },
+        { "the same port twice", ["--https-port", "18443", "--health-port", "18443"], ["--health-port", "18443"] },
+        { "a Keptn namespace that is no namespace name", ["--keptn-namespace", "Keptn_System"], ["--keptn-namespace", "Keptn_System"] },
+        { "a state folder that does not exist", ["--state", "/nonexistent/keptn-state"], ["--state", "/nonexistent/keptn-state"] },
+    };
+
+    [Fact]
+    public async Task AnHttpsPortAbove65535FailsTheStartWithAMessageNamingTheFlag()
+    {
+        var failure = await StartAsync(Arguments(("--https-port", "70000")));
+
+        Assert.Contains("--https-port", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ACertificateWithoutAKeyFailsTheStartWithAMessageNamingBothFlags()
+    {
+        var args = Arguments().ToList();
+        var key = args.IndexOf("--tls-key");
+        args.RemoveRange(key, 2);
+
+        var failure = await StartAsync([.. args]);
+
+        Assert.Contains("--tls-cert", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("--tls-key", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ACertificateFileThatDoesNotExistFailsTheStartNamingFlagAndPath()
+    {
+        var missing = Path.Combine(_volume.Root, "missing", "tls.crt");
+
+        var failure = await StartAsync(Arguments(("--tls-cert", missing)));
+
+        Assert.Contains("--tls-cert", failure.Message, StringComparison.Ordinal);
+        Assert.Contains(missing, failure.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Misconfigurations))]
+    public async Task AMisconfigurationFailsTheStartWithAMessageNamingTheFlag(string description, string[] change, string[] expected)
+    {
+        var overrides = change.Chunk(2).Select(pair => (pair[0], pair[1])).ToArray();
+
+        var failure = await StartAsync(Arguments(overrides));
+
+        Assert.All(expected, fragment => Assert.Contains(fragment, failure.Message, StringComparison.Ordinal));
+        Assert.NotEmpty(failure.Failures);
+        Assert.NotNull(description);
+    }
+
+    public void Dispose()
+    {
+        _volume.Dispose();
+        _authority.Dispose();
+    }
+
+    /// <summary>The working serve arguments of the shared server, with some flags given other values.</summary>
+    private string[] Arguments(params (string Flag, string Value)[] overrides)
+    {
+        var args = WebhookServer.ServeArguments(_volume.CertificateFile, _volume.KeyFile).ToList();
+        foreach (var (flag, value) in overrides)
+        {
+            var at = args.IndexOf(flag);
+            if (at < 0)
+            {
+                args.AddRange([flag, value]);
+            }
+            else
+            {
+                args[at + 1] = value;
+            }
+        }
+
+        return [.. args];
+    }
+
+    /// <summary>
+    /// Builds and starts the host as <c>serve</c> does. The options are validated as soon as Kestrel is configured, which
+    /// happens in <see cref="WebhookHost.Build"/> already (its WebApplication resolves the server); Program.ServeAsync
+    /// catches the exception around both, so either place is a refused start.
+    /// </summary>
+    private static async Task<OptionsValidationException> StartAsync(string[] args)
+    {
+        using var timeout = new CancellationTokenSource(WebhookServer.StartStopTimeout);
+        var failure = await Record.ExceptionAsync(async () =>
+        {
+            await using var app = WebhookHost.Build(args);
+            await app.StartAsync(timeout.Token);
+            await app.StopAsync(timeout.Token);
+        });
+
+        return Assert.IsType<OptionsValidationException>(failure);
+    }
+}
