@@ -3,6 +3,7 @@ using System.Text.Json;
 using AdmissionWebhook.Configuration;
 using AdmissionWebhook.Hosting;
 using AdmissionWebhook.KeptnTasks;
+using AdmissionWebhook.Validation;
 using Microsoft.Extensions.Options;
 
 namespace AdmissionWebhook.Admission;
@@ -67,26 +68,27 @@ internal static partial class AdmissionEndpoints
                 AdmissionReviewWriter.Write(context.Response.BodyWriter, request.ReviewVersion, request.Uid, outcome);
                 await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
 
-                if (logger.IsEnabled(LogLevel.Information))
-                {
-                    var metadata = request.Object.Field("metadata");
-                    var displayName = metadata.Field("name").StringOrNull() ?? request.Name ?? metadata.Field("generateName").StringOrNull();
-                    var reason = outcome.Status is { } denial ? $"{denial.Code} {Shorten(denial.Message)}" : outcome.Patch.Count > 0 ? $"{outcome.Patch.Count} patch operations" : string.Empty;
-                    var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                    Log.Reviewed(
-                        logger,
-                        endpoint,
-                        request.Operation ?? "?",
-                        request.Namespace ?? string.Empty,
-                        displayName ?? string.Empty,
-                        request.Uid,
-                        outcome.Decision,
-                        reason,
-                        request.DryRun,
-                        elapsedMs);
-                }
+                LogReview(logger, endpoint, request, outcome, started);
             }
         }
+    }
+
+    private static void LogReview(ILogger logger, string endpoint, AdmissionRequest request, AdmissionOutcome outcome, long started)
+    {
+        if (!logger.IsEnabled(LogLevel.Information))
+        {
+            return;
+        }
+
+        // Every value here came from the request: quoted so a hostile name cannot split or forge a log line.
+        var metadata = request.Object.Field("metadata");
+        var name = NameRule.Quote(metadata.Field("name").StringOrNull() ?? request.Name ?? metadata.Field("generateName").StringOrNull() ?? string.Empty);
+        var @namespace = NameRule.Quote(request.Namespace ?? string.Empty);
+        var operation = NameRule.Quote(request.Operation ?? "?");
+        var uid = NameRule.Quote(request.Uid);
+        var reason = outcome.Status is { } denial ? $"{denial.Code} {Shorten(denial.Message)}" : outcome.Patch.Count > 0 ? $"{outcome.Patch.Count} patch operations" : string.Empty;
+        var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        Log.Reviewed(logger, endpoint, operation, @namespace, name, uid, outcome.Decision, reason, request.DryRun, elapsedMs);
     }
 
     private static async Task RejectAsync(HttpContext context, ILogger logger, string endpoint, int status, string error)

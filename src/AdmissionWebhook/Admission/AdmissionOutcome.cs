@@ -12,6 +12,9 @@ internal sealed record AdmissionStatus(int Code, string Reason, string Message);
 /// </summary>
 internal sealed record AdmissionOutcome
 {
+    // Declared first: static fields initialise in order, and AllowedUntouched's defaults read it.
+    private static readonly IReadOnlyDictionary<string, string> EmptyAnnotations = new Dictionary<string, string>();
+
     public static readonly AdmissionOutcome AllowedUntouched = new() { Allowed = true };
 
     public required bool Allowed { get; init; }
@@ -34,7 +37,6 @@ internal sealed record AdmissionOutcome
         Warnings = warnings ?? [],
     };
 
-    private static readonly IReadOnlyDictionary<string, string> EmptyAnnotations = new Dictionary<string, string>();
 }
 
 /// <summary>The reasons of metav1.Status that the webhook uses, as kubectl and clients expect them.</summary>
