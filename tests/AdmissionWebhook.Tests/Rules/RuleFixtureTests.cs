@@ -1,0 +1,17 @@
+namespace AdmissionWebhook.Tests.Rules;
+
+/// <summary>The table-driven rule tests: one theory per fixture file, one test per case, named by the case.</summary>
+public sealed class RuleFixtureTests
+{
+    public static TheoryData<RuleCase> Names => RuleFixtures.TheoryData("names.yaml");
+
+    public static TheoryData<RuleCase> Duplicates => RuleFixtures.TheoryData("duplicates.yaml");
+
+    [RuleCaseTheory]
+    [MemberData(nameof(Names))]
+    public Task NameRules(RuleCase ruleCase) => RuleCaseRunner.RunAsync(ruleCase);
+
+    [RuleCaseTheory]
+    [MemberData(nameof(Duplicates))]
+    public Task DuplicateNameRules(RuleCase ruleCase) => RuleCaseRunner.RunAsync(ruleCase);
+}
