@@ -7,6 +7,8 @@ public sealed class RuleFixtureTests
 
     public static TheoryData<RuleCase> Duplicates => RuleFixtures.TheoryData("duplicates.yaml");
 
+    public static TheoryData<RuleCase> TaskDefinition => RuleFixtures.TheoryData("taskdefinition.yaml");
+
     [RuleCaseTheory]
     [MemberData(nameof(Names))]
     public Task NameRules(RuleCase ruleCase) => RuleCaseRunner.RunAsync(ruleCase);
@@ -14,4 +16,8 @@ public sealed class RuleFixtureTests
     [RuleCaseTheory]
     [MemberData(nameof(Duplicates))]
     public Task DuplicateNameRules(RuleCase ruleCase) => RuleCaseRunner.RunAsync(ruleCase);
+
+    [RuleCaseTheory]
+    [MemberData(nameof(TaskDefinition))]
+    public Task TaskDefinitionRules(RuleCase ruleCase) => RuleCaseRunner.RunAsync(ruleCase);
 }
