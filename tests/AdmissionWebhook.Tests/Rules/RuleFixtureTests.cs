@@ -9,6 +9,8 @@ public sealed class RuleFixtureTests
 
     public static TheoryData<RuleCase> TaskDefinition => RuleFixtures.TheoryData("taskdefinition.yaml");
 
+    public static TheoryData<RuleCase> SpecShape => RuleFixtures.TheoryData("specshape.yaml");
+
     [RuleCaseTheory]
     [MemberData(nameof(Names))]
     public Task NameRules(RuleCase ruleCase) => RuleCaseRunner.RunAsync(ruleCase);
@@ -20,4 +22,8 @@ public sealed class RuleFixtureTests
     [RuleCaseTheory]
     [MemberData(nameof(TaskDefinition))]
     public Task TaskDefinitionRules(RuleCase ruleCase) => RuleCaseRunner.RunAsync(ruleCase);
+
+    [RuleCaseTheory]
+    [MemberData(nameof(SpecShape))]
+    public Task SpecShapeRules(RuleCase ruleCase) => RuleCaseRunner.RunAsync(ruleCase);
 }
