@@ -11,6 +11,8 @@ public sealed class RuleFixtureTests
 
     public static TheoryData<RuleCase> SpecShape => RuleFixtures.TheoryData("specshape.yaml");
 
+    public static TheoryData<RuleCase> Defaults => RuleFixtures.TheoryData("defaults.yaml");
+
     [RuleCaseTheory]
     [MemberData(nameof(Names))]
     public Task NameRules(RuleCase ruleCase) => RuleCaseRunner.RunAsync(ruleCase);
@@ -26,4 +28,8 @@ public sealed class RuleFixtureTests
     [RuleCaseTheory]
     [MemberData(nameof(SpecShape))]
     public Task SpecShapeRules(RuleCase ruleCase) => RuleCaseRunner.RunAsync(ruleCase);
+
+    [RuleCaseTheory]
+    [MemberData(nameof(Defaults))]
+    public Task DefaultsMutation(RuleCase ruleCase) => RuleCaseRunner.RunAsync(ruleCase);
 }
