@@ -13,6 +13,8 @@ public sealed class RuleFixtureTests
 
     public static TheoryData<RuleCase> Defaults => RuleFixtures.TheoryData("defaults.yaml");
 
+    public static TheoryData<RuleCase> CheckType => RuleFixtures.TheoryData("checktype.yaml");
+
     [RuleCaseTheory]
     [MemberData(nameof(Names))]
     public Task NameRules(RuleCase ruleCase) => RuleCaseRunner.RunAsync(ruleCase);
@@ -32,4 +34,8 @@ public sealed class RuleFixtureTests
     [RuleCaseTheory]
     [MemberData(nameof(Defaults))]
     public Task DefaultsMutation(RuleCase ruleCase) => RuleCaseRunner.RunAsync(ruleCase);
+
+    [RuleCaseTheory]
+    [MemberData(nameof(CheckType))]
+    public Task CheckTypeDerivation(RuleCase ruleCase) => RuleCaseRunner.RunAsync(ruleCase);
 }
