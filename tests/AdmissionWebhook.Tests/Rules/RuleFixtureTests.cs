@@ -15,6 +15,8 @@ public sealed class RuleFixtureTests
 
     public static TheoryData<RuleCase> CheckType => RuleFixtures.TheoryData("checktype.yaml");
 
+    public static TheoryData<RuleCase> Versions => RuleFixtures.TheoryData("versions.yaml");
+
     [RuleCaseTheory]
     [MemberData(nameof(Names))]
     public Task NameRules(RuleCase ruleCase) => RuleCaseRunner.RunAsync(ruleCase);
@@ -38,4 +40,8 @@ public sealed class RuleFixtureTests
     [RuleCaseTheory]
     [MemberData(nameof(CheckType))]
     public Task CheckTypeDerivation(RuleCase ruleCase) => RuleCaseRunner.RunAsync(ruleCase);
+
+    [RuleCaseTheory]
+    [MemberData(nameof(Versions))]
+    public Task KeptnTaskVersions(RuleCase ruleCase) => RuleCaseRunner.RunAsync(ruleCase);
 }
