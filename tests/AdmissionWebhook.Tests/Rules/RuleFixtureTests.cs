@@ -17,6 +17,8 @@ public sealed class RuleFixtureTests
 
     public static TheoryData<RuleCase> Versions => RuleFixtures.TheoryData("versions.yaml");
 
+    public static TheoryData<RuleCase> Envelope => RuleFixtures.TheoryData("envelope.yaml");
+
     [RuleCaseTheory]
     [MemberData(nameof(Names))]
     public Task NameRules(RuleCase ruleCase) => RuleCaseRunner.RunAsync(ruleCase);
@@ -44,4 +46,8 @@ public sealed class RuleFixtureTests
     [RuleCaseTheory]
     [MemberData(nameof(Versions))]
     public Task KeptnTaskVersions(RuleCase ruleCase) => RuleCaseRunner.RunAsync(ruleCase);
+
+    [RuleCaseTheory]
+    [MemberData(nameof(Envelope))]
+    public Task AdmissionEnvelope(RuleCase ruleCase) => RuleCaseRunner.RunAsync(ruleCase);
 }
