@@ -33,7 +33,7 @@ internal sealed class KeptnTaskReviewer(KeptnTaskValidator validator, KeptnTaskM
 
         if (request.Object.ValueKind != JsonValueKind.Object)
         {
-            return Malformed($"a {request.Operation} review carries the KeptnTask in request.object");
+            return Malformed($"{(request.Operation == "UPDATE" ? "an" : "a")} {request.Operation} review carries the KeptnTask in request.object");
         }
 
         if (request.Operation == "UPDATE" && request.OldObject.ValueKind != JsonValueKind.Object)

@@ -33,6 +33,11 @@ internal static class YamlJson
         {
             throw new FormatException($"not valid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet reports some malformed flow collections this way rather than as a YamlException.
+            throw new FormatException($"not valid YAML: {e.Message}", e);
+        }
 
         var documents = new List<JsonDocument>(stream.Documents.Count);
         foreach (var document in stream.Documents)
@@ -49,7 +54,7 @@ internal static class YamlJson
                 Write(writer, document.RootNode, 0, ref nodes);
             }
 
-            documents.Add(JsonDocument.Parse(buffer.WrittenMemory));
+            documents.Add(JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { MaxDepth = MaxDepth + 2 }));
         }
 
         return documents;

@@ -45,14 +45,25 @@ internal sealed class CheckTypeDerivation(IClusterState state)
 
         if (match is not { Phase: { } phase, Owner: { } owner, Source: { } source })
         {
+            // One warning per fact, so the 120-character limit of a warning never cuts off what was looked at.
             if (match?.Conflict is { } conflict)
             {
                 plan.Warn($"spec.checkType not derived: \"{definition}\" is listed for several phases ({conflict})");
+                foreach (var listing in match.Listings)
+                {
+                    plan.Warn($"\"{definition}\" is a {listing.Phase} task in {listing.Source} of {listing.Owner}");
+                }
+            }
+            else if (searched.Count == 0)
+            {
+                plan.Warn($"spec.checkType not derived: \"{definition}\": the task names no workload or app");
             }
             else
             {
-                var lookedAt = searched.Count == 0 ? "the task names no workload or app" : "not in the task lists of " + string.Join(", ", searched.Take(MaxSourcesShown));
-                plan.Warn($"spec.checkType not derived: \"{definition}\" {lookedAt}");
+                foreach (var lookedAt in searched.Take(MaxSourcesShown))
+                {
+                    plan.Warn($"spec.checkType not derived: \"{definition}\" is not listed by {lookedAt}");
+                }
             }
 
             return;
@@ -132,6 +143,7 @@ internal sealed class CheckTypeDerivation(IClusterState state)
     {
         Match? found = null;
         var phases = new SortedSet<string>(StringComparer.Ordinal);
+        var listings = new List<Listing>();
         foreach (var owner in owners)
         {
             foreach (var list in owner.Lists)
@@ -139,6 +151,7 @@ internal sealed class CheckTypeDerivation(IClusterState state)
                 if (list.TaskDefinitions.Contains(definition))
                 {
                     phases.Add(list.Phase.ToCheckType());
+                    listings.Add(new Listing(list.Phase.ToCheckType(), list.Source, $"{owner.Kind} {owner.Name}"));
                     found ??= new Match(list.Phase, owner, list.Source, null);
                 }
             }
@@ -148,7 +161,7 @@ internal sealed class CheckTypeDerivation(IClusterState state)
         {
             0 => null,
             1 => found,
-            _ => Match.None with { Conflict = string.Join(", ", phases) },
+            _ => Match.None with { Conflict = string.Join(", ", phases), Listings = listings },
         };
     }
 
@@ -157,5 +170,9 @@ internal sealed class CheckTypeDerivation(IClusterState state)
     private sealed record Match(TaskPhase? Phase, TaskListOwner? Owner, string? Source, string? Conflict)
     {
         public static readonly Match None = new(null, null, null, null);
+
+        public IReadOnlyList<Listing> Listings { get; init; } = [];
     }
+
+    private sealed record Listing(string Phase, string Source, string Owner);
 }

@@ -18,17 +18,24 @@ internal static class DnsNames
             return $"must be no more than {MaxSubdomainLength} characters (it has {value.Length})";
         }
 
-        foreach (var c in value)
+        if (FirstDisallowed(value) is { } disallowed)
         {
-            if (!IsLowerAlphanumeric(c) && c != '-' && c != '.')
-            {
-                return $"{DescribeCharacter(c)} is not allowed; use only lowercase letters, digits, '-' and '.'";
-            }
+            return disallowed;
         }
 
         if (!IsLowerAlphanumeric(value[0]) || !IsLowerAlphanumeric(value[^1]))
         {
             return "must start and end with a lowercase letter or digit";
+        }
+
+        // Each dot-separated label is itself a DNS label: not empty, alphanumeric at both ends.
+        foreach (var range in value.AsSpan().Split('.'))
+        {
+            var label = value.AsSpan(range);
+            if (label.IsEmpty || !IsLowerAlphanumeric(label[0]) || !IsLowerAlphanumeric(label[^1]))
+            {
+                return "each part between dots must start and end with a lowercase letter or digit";
+            }
         }
 
         return null;
@@ -42,12 +49,9 @@ internal static class DnsNames
             return "must not be empty";
         }
 
-        foreach (var c in prefix)
+        if (FirstDisallowed(prefix) is { } disallowed)
         {
-            if (!IsLowerAlphanumeric(c) && c != '-' && c != '.')
-            {
-                return $"{DescribeCharacter(c)} is not allowed; use only lowercase letters, digits, '-' and '.'";
-            }
+            return disallowed;
         }
 
         return IsLowerAlphanumeric(prefix[0]) ? null : "must start with a lowercase letter or digit";
@@ -56,6 +60,25 @@ internal static class DnsNames
     public static bool IsSubdomain(string value) => SubdomainProblem(value) is null;
 
     private static bool IsLowerAlphanumeric(char c) => c is >= 'a' and <= 'z' or >= '0' and <= '9';
+
+    private static string? FirstDisallowed(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (IsLowerAlphanumeric(c) || c == '-' || c == '.')
+            {
+                continue;
+            }
+
+            var shown = char.IsSurrogate(c) && System.Text.Rune.TryGetRuneAt(value, i, out var rune)
+                ? $"character U+{rune.Value:X4}"
+                : DescribeCharacter(c);
+            return $"{shown} is not allowed; use only lowercase letters, digits, '-' and '.'";
+        }
+
+        return null;
+    }
 
     private static string DescribeCharacter(char c)
     {

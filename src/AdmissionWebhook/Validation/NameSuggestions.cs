@@ -5,9 +5,10 @@ internal static class NameSuggestions
 {
     /// <summary>
     /// The next name in the "increment the number for each run" habit of the KeptnTask reference:
-    /// <c>helloworldtask-1</c> → <c>helloworldtask-2</c>, <c>check</c> → <c>check-2</c>, skipping names already taken.
+    /// <c>helloworldtask-1</c> → <c>helloworldtask-2</c>, <c>check</c> → <c>check-2</c>, skipping names already taken
+    /// and never longer than <paramref name="maxLength"/> (a suggestion the webhook would refuse is no help).
     /// </summary>
-    public static string NextFreeName(string name, Func<string, bool> isTaken)
+    public static string NextFreeName(string name, Func<string, bool> isTaken, int maxLength = NameRule.MaxTaskNameLength)
     {
         var digitsStart = name.Length;
         while (digitsStart > 0 && char.IsAsciiDigit(name[digitsStart - 1]))
@@ -15,31 +16,34 @@ internal static class NameSuggestions
             digitsStart--;
         }
 
-        string stem;
-        string number;
-        if (digitsStart == name.Length || digitsStart == 0)
-        {
-            stem = name + "-";
-            number = "1";
-        }
-        else
-        {
-            stem = name[..digitsStart];
-            number = name[digitsStart..];
-        }
+        var (stem, number) = digitsStart == name.Length || digitsStart == 0
+            ? (name + "-", "1")
+            : (name[..digitsStart], name[digitsStart..]);
 
         // Bounded so a namespace that somehow holds every candidate cannot stall a review.
         for (var attempt = 0; attempt < 1000; attempt++)
         {
             number = Increment(number);
-            var candidate = stem + number;
+            var candidate = Fit(stem, number, maxLength);
             if (!isTaken(candidate))
             {
                 return candidate;
             }
         }
 
-        return stem + Increment(number);
+        return Fit(stem, Increment(number), maxLength);
+    }
+
+    /// <summary>Joins stem and run number, cutting the stem (never the number) to fit, without leaving a '.' or '-' before a cut.</summary>
+    private static string Fit(string stem, string number, int maxLength)
+    {
+        if (stem.Length + number.Length <= maxLength)
+        {
+            return stem + number;
+        }
+
+        var kept = stem[..Math.Max(1, maxLength - number.Length - 1)].TrimEnd('-', '.');
+        return kept + "-" + number;
     }
 
     /// <summary>The candidates within <paramref name="maxDistance"/> edits of <paramref name="name"/>, closest first.</summary>

@@ -107,7 +107,7 @@ internal sealed class SpecShapeRule : IValidationRule
         }
 
         var text = timeout.GetString()!;
-        if (GoDuration.IsBareSeconds(text))
+        if (GoDuration.IsBareSeconds(text) && text != "0")
         {
             report.Add("spec.timeout", $"\"{text}\" has no unit; write \"{text}s\" for seconds");
         }

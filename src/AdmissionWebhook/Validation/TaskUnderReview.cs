@@ -18,7 +18,7 @@ internal sealed record TaskUnderReview(
 
     public JsonElement Spec => Object.Field("spec");
 
-    public string DisplayName => Name ?? Metadata.Field("generateName").StringOrNull() + "<generated>";
+    public string DisplayName => Name ?? (Metadata.Field("generateName").StringOrNull() is { Length: > 0 } prefix ? prefix + "<generated>" : "<no name>");
 
     /// <summary>Resolves name, namespace and shape the way the apiserver would.</summary>
     public static TaskUnderReview From(AdmissionRequest request)

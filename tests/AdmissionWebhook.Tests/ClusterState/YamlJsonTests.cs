@@ -170,7 +170,7 @@ public sealed class YamlJsonTests
         Assert.Equal("nested deeper than 128 levels", error.Message);
     }
 
-    [Fact(Skip = "BUG: YamlJson allows 128 levels but re-parses its output with JsonDocument.Parse's default MaxDepth of 64, so a document 65 to 128 levels deep throws JsonReaderException, which is neither accepted nor the FormatException ManifestReader/ReviewCommand handle")]
+    [Fact]
     public void ParseDocuments_NestingWithinTheLimit_IsAccepted()
     {
         var json = new string('[', 100) + new string(']', 100);
@@ -202,9 +202,10 @@ public sealed class YamlJsonTests
     public void ParseDocuments_InvalidYaml_IsRefusedWithTheLine(string yaml, string message) =>
         Assert.Equal(message, Assert.Throws<FormatException>(() => YamlJson.ParseDocuments(yaml)).Message);
 
-    [Fact(Skip = "BUG: YamlDotNet throws InvalidOperationException for an unclosed flow sequence followed by more keys; YamlJson only wraps YamlException, so the error escapes as InvalidOperationException and crashes `review` (it catches FormatException)")]
+    [Fact]
     public void ParseDocuments_UnclosedFlowSequenceBeforeMoreKeys_IsRefusedAsFormatException() =>
-        Assert.StartsWith("not valid YAML at line ", Assert.Throws<FormatException>(() => YamlJson.ParseDocuments("a: 1\nb: [unclosed\nc: 2\n")).Message, StringComparison.Ordinal);
+        // YamlDotNet gives no position for this error, so the message cannot name a line.
+        Assert.StartsWith("not valid YAML: ", Assert.Throws<FormatException>(() => YamlJson.ParseDocuments("a: 1\nb: [unclosed\nc: 2\n")).Message, StringComparison.Ordinal);
 
     [Fact]
     public void ParseDocuments_NonScalarKey_IsRefused() =>
