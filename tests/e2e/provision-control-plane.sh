@@ -17,14 +17,12 @@ export DEBIAN_FRONTEND=noninteractive
 export HOME="${HOME:-/root}"
 
 log() { printf '[provision-control-plane] %s\n' "$*" >&2; }
-died=0
 die() {
     printf '[provision-control-plane] ERROR: %s\n' "$*" >&2
-    died=1
     exit 1
 }
 has_both() { [ -n "$1" ] && [ -x "$1/kube-apiserver" ] && [ -x "$1/etcd" ]; }
-trap 'rc=$?; [ "$rc" -eq 0 ] || [ "$died" -eq 1 ] || printf "[provision-control-plane] ERROR: failed (exit %s) at line %s: %s\n" "$rc" "$LINENO" "$BASH_COMMAND" >&2' EXIT
+trap 'printf "[provision-control-plane] ERROR: failed (exit %s) at line %s: %s\n" "$?" "$LINENO" "$BASH_COMMAND" >&2' ERR
 
 # --- 1. KUBEBUILDER_ASSETS -------------------------------------------------------------------------------------------
 if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
