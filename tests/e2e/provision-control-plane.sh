@@ -9,6 +9,7 @@
 #      which vendors all its Go code) with Debian's golang-go (1.19) after three vendor fixes (see tests/e2e/README.md).
 #      A cache hit costs nothing; the first build takes about 5 minutes on 2 cores.
 #
+# Also makes sure kubectl is on PATH (Debian's kubernetes-client where there is none).
 # Runs as root, non-interactively, and is safe to run again (or twice at once: a lock serialises the runs).
 set -euo pipefail
 
@@ -23,47 +24,6 @@ die() {
 }
 has_both() { [ -n "$1" ] && [ -x "$1/kube-apiserver" ] && [ -x "$1/etcd" ]; }
 trap 'printf "[provision-control-plane] ERROR: failed (exit %s) at line %s: %s\n" "$?" "$LINENO" "$BASH_COMMAND" >&2' ERR
-
-# --- 1. KUBEBUILDER_ASSETS -------------------------------------------------------------------------------------------
-if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
-    if has_both "$KUBEBUILDER_ASSETS"; then
-        log "using KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
-        echo "$KUBEBUILDER_ASSETS"
-        exit 0
-    fi
-    log "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS has no executable kube-apiserver and etcd; building them from Debian's registry instead"
-fi
-
-# --- 2. the cache ----------------------------------------------------------------------------------------------------
-cache_root="${KEPTN_WEBHOOK_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/keptn-task-webhook-e2e}"
-base="$cache_root/k8s-$K8S_VERSION"
-bin="$base/bin"
-
-# (Output is captured before matching: `cmd | grep -q` can fail under pipefail when grep stops reading early.)
-apiserver_ok() {
-    local v
-    [ -x "$bin/kube-apiserver" ] && v=$("$bin/kube-apiserver" --version 2>/dev/null) && [[ "$v" == *"v$K8S_VERSION"* ]]
-}
-etcd_ok() { [ -x "$bin/etcd" ] && "$bin/etcd" --version >/dev/null 2>&1; }
-
-if apiserver_ok && etcd_ok; then
-    log "cached: $bin"
-    echo "$bin"
-    exit 0
-fi
-
-[ "$(id -u)" -eq 0 ] || die "building the control plane needs root (apt-get); run as root or set KUBEBUILDER_ASSETS to a folder with kube-apiserver and etcd"
-command -v apt-get >/dev/null || die "apt-get not found: this fallback needs Debian; set KUBEBUILDER_ASSETS to a folder with kube-apiserver and etcd"
-
-mkdir -p "$base"
-exec 9>"$base/.lock"
-log "waiting for the provisioning lock $base/.lock (another run may be building)"
-flock -w 1800 9 || die "could not get the lock $base/.lock within 30 minutes"
-if apiserver_ok && etcd_ok; then
-    log "cached (provided by a concurrent run): $bin"
-    echo "$bin"
-    exit 0
-fi
 
 APT=(apt-get -y -qq -o DPkg::Lock::Timeout=600)
 apt_updated=0
@@ -87,6 +47,57 @@ apt_install() {
         "${APT[@]}" install --no-install-recommends "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
     fi
 }
+
+# The tests drive the apiserver with the real kubectl: any recent one works (1.20 and 1.32 were tried). Where there is
+# none, Debian's kubernetes-client is installed (kubectl 1.20.2, the server's own version).
+ensure_kubectl() {
+    command -v kubectl >/dev/null 2>&1 && return 0
+    { [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; } || die "kubectl is not on PATH; install it (Debian: apt-get install kubernetes-client)"
+    apt_install kubernetes-client
+    command -v kubectl >/dev/null 2>&1 || die "kubernetes-client is installed but kubectl is not on PATH"
+}
+# Prints the folder (the last line of stdout) and ends the script.
+provided() {
+    ensure_kubectl
+    log "$1: $2"
+    echo "$2"
+    exit 0
+}
+
+# --- 1. KUBEBUILDER_ASSETS -------------------------------------------------------------------------------------------
+if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
+    has_both "$KUBEBUILDER_ASSETS" && provided "using KUBEBUILDER_ASSETS" "$KUBEBUILDER_ASSETS"
+    log "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS has no executable kube-apiserver and etcd; building them from Debian's registry instead"
+fi
+
+# --- 2. the cache ----------------------------------------------------------------------------------------------------
+cache_root="${KEPTN_WEBHOOK_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/keptn-task-webhook-e2e}"
+base="$cache_root/k8s-$K8S_VERSION"
+bin="$base/bin"
+
+# (Output is captured before matching: `cmd | grep -q` can fail under pipefail when grep stops reading early.)
+apiserver_ok() {
+    local v
+    [ -x "$bin/kube-apiserver" ] && v=$("$bin/kube-apiserver" --version 2>/dev/null) && [[ "$v" == *"v$K8S_VERSION"* ]]
+}
+etcd_ok() { [ -x "$bin/etcd" ] && "$bin/etcd" --version >/dev/null 2>&1; }
+
+if apiserver_ok && etcd_ok; then
+    provided cached "$bin"
+fi
+
+[ "$(id -u)" -eq 0 ] || die "building the control plane needs root (apt-get); run as root or set KUBEBUILDER_ASSETS to a folder with kube-apiserver and etcd"
+command -v apt-get >/dev/null || die "apt-get not found: this fallback needs Debian; set KUBEBUILDER_ASSETS to a folder with kube-apiserver and etcd"
+
+mkdir -p "$base"
+exec 9>"$base/.lock"
+if ! flock -n 9; then
+    log "waiting for the provisioning lock $base/.lock (another run is building)"
+    flock -w 1800 9 || die "could not get the lock $base/.lock within 30 minutes"
+fi
+if apiserver_ok && etcd_ok; then
+    provided "cached (provided by a concurrent run)" "$bin"
+fi
 
 mkdir -p "$bin"
 
@@ -183,5 +194,4 @@ if ! apiserver_ok; then
 fi
 
 apiserver_ok && etcd_ok || die "the cache $bin is incomplete after provisioning"
-log "ready: $bin"
-echo "$bin"
+provided ready "$bin"

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using k8s;
+using k8s.Models;
 
 namespace AdmissionWebhook.E2E.Harness;
 
@@ -93,14 +94,10 @@ public sealed class ControlPlane : IAsyncLifetime
     public Task<ProcessResult> KubectlAsync(string kubeconfig, TimeSpan timeout, params string[] args) =>
         ProcessRunner.RunAsync(
             "kubectl",
-            args,
+            // Discovery is cached per host:port, and random ports get reused by later runs: keep this run's cache here.
+            [$"--cache-dir={Path.Combine(WorkDirectory, "kubectl-cache")}", .. args],
             timeout,
-            new Dictionary<string, string>
-            {
-                ["KUBECONFIG"] = kubeconfig,
-                // Discovery is cached per host:port; random ports get reused by later runs, so keep the cache here.
-                ["KUBECACHEDIR"] = Path.Combine(WorkDirectory, "kubectl-cache"),
-            });
+            new Dictionary<string, string> { ["KUBECONFIG"] = kubeconfig });
 
     /// <summary>Runs kubectl and throws with everything it printed unless it exits 0.</summary>
     public async Task<ProcessResult> KubectlOkAsync(params string[] args)
@@ -144,7 +141,7 @@ public sealed class ControlPlane : IAsyncLifetime
     /// <summary>
     /// Makes ServiceAccount <paramref name="namespace"/>/<paramref name="name"/>, binds it to ClusterRole
     /// <paramref name="clusterRole"/> only (a ClusterRoleBinding with a ServiceAccount subject), gets a real
-    /// ServiceAccount token for it from the TokenRequest API (<c>kubectl create token</c>) and writes a kubeconfig that
+    /// ServiceAccount token for it from the TokenRequest API (as <c>kubectl create token</c> does) and writes a kubeconfig that
     /// uses it. The identity is <c>system:serviceaccount:NS:NAME</c> in groups <c>system:serviceaccounts</c> and
     /// <c>system:serviceaccounts:NS</c>, exactly what a pod of that ServiceAccount gets.
     /// </summary>
@@ -177,10 +174,17 @@ public sealed class ControlPlane : IAsyncLifetime
             throw new InvalidOperationException($"could not create ServiceAccount {@namespace}/{name} and its binding: {applied}");
         }
 
-        var token = await KubectlOkAsync("create", "token", name, "--namespace", @namespace, "--duration", "2h");
+        // What `kubectl create token` does (kubectl 1.24+), through KubernetesClient so that any kubectl version works.
+        using var client = CreateClient();
+        using var timeout = new CancellationTokenSource(KubectlTimeout);
+        var tokenRequest = await client.CoreV1.CreateNamespacedServiceAccountTokenAsync(
+            new Authenticationv1TokenRequest { Spec = new V1TokenRequestSpec { ExpirationSeconds = 7200, Audiences = [] } },
+            name,
+            @namespace,
+            cancellationToken: timeout.Token);
         var user = $"system:serviceaccount:{@namespace}:{name}";
         var kubeconfig = Path.Combine(WorkDirectory, $"kubeconfig-{@namespace}-{name}");
-        WriteKubeconfig(kubeconfig, user, token.StdOut.Trim());
+        WriteKubeconfig(kubeconfig, user, tokenRequest.Status.Token);
         return new ServiceAccountIdentity(@namespace, name, user, kubeconfig);
     }
 

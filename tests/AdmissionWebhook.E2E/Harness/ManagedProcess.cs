@@ -17,9 +17,9 @@ public sealed class ManagedProcess : IAsyncDisposable
     private readonly StreamWriter log;
     private readonly Lock gate = new();
 
-    static ManagedProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
-
     private readonly TimeSpan stopGrace;
+
+    static ManagedProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
 
     private ManagedProcess(string name, Process process, string logFile, TimeSpan stopGrace)
     {
