@@ -169,6 +169,15 @@ internal sealed partial class ResourceCache
             resourceVersion = item.Field("metadata").Field("resourceVersion").StringOrNull() ?? resourceVersion;
         }
 
+        if (streamError is KubernetesException { Status.Code: (int)HttpStatusCode.Gone })
+        {
+            // The client reports an ERROR event whose object is a Status through onError, not as an event: this is
+            // how the apiserver says the resourceVersion was compacted away. Resuming from it would fail forever.
+            Log.Expired(_logger, _resource.Kind);
+            Restarts++;
+            return await ListAsync(stopping);
+        }
+
         if (streamError is HttpOperationException)
         {
             // Carries the status: a 410 Gone makes the caller list again instead of retrying a dead resourceVersion.
