@@ -26,6 +26,9 @@ internal sealed partial class ResourceCache
     private readonly TimeSpan _watchTimeout;
     private volatile bool _synced;
 
+    /// <summary>Where the next watch starts: the resourceVersion of the last list, event or bookmark; null to list (again) first.</summary>
+    private string? _resourceVersion;
+
     public ResourceCache(IKubernetes client, KeptnResource resource, string version, ClusterStateStore store, ILogger logger, TimeProvider time, TimeSpan watchTimeout)
     {
         _client = client;
@@ -49,15 +52,14 @@ internal sealed partial class ResourceCache
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        string? resourceVersion = null;
         var failures = 0;
         while (!stopping.IsCancellationRequested)
         {
             try
             {
-                resourceVersion ??= await ListAsync(stopping);
+                _resourceVersion ??= await ListAsync(stopping);
                 failures = 0;
-                resourceVersion = await WatchAsync(resourceVersion, stopping);
+                await WatchAsync(stopping);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -66,7 +68,7 @@ internal sealed partial class ResourceCache
             catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Gone)
             {
                 Log.Expired(_logger, _resource.Kind);
-                resourceVersion = null;
+                _resourceVersion = null;
                 Restarts++;
             }
             catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or JsonException or OperationCanceledException or KubernetesException)
@@ -121,8 +123,11 @@ internal sealed partial class ResourceCache
         return resourceVersion;
     }
 
-    /// <summary>Applies watch events until the server ends the watch; returns the resourceVersion to resume from.</summary>
-    private async Task<string> WatchAsync(string resourceVersion, CancellationToken stopping)
+    /// <summary>
+    /// Applies watch events until the server ends the watch, keeping the resourceVersion to resume from up to date
+    /// event by event, so a watch that breaks resumes where it broke rather than where it started.
+    /// </summary>
+    private async Task WatchAsync(CancellationToken stopping)
     {
         using var guard = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         guard.CancelAfter(_watchTimeout + TimeSpan.FromSeconds(30));
@@ -132,7 +137,7 @@ internal sealed partial class ResourceCache
             _version,
             _resource.Plural,
             allowWatchBookmarks: true,
-            resourceVersion: resourceVersion,
+            resourceVersion: _resourceVersion,
             timeoutSeconds: (int)_watchTimeout.TotalSeconds,
             onError: e => streamError = e,
             cancellationToken: guard.Token);
@@ -160,13 +165,14 @@ internal sealed partial class ResourceCache
                     {
                         Log.Expired(_logger, _resource.Kind);
                         Restarts++;
-                        return await ListAsync(stopping);
+                        _resourceVersion = null;
+                        return;
                     }
 
                     throw new KubernetesException(item.Field("message").StringOrNull() ?? "watch error");
             }
 
-            resourceVersion = item.Field("metadata").Field("resourceVersion").StringOrNull() ?? resourceVersion;
+            _resourceVersion = item.Field("metadata").Field("resourceVersion").StringOrNull() ?? _resourceVersion;
         }
 
         if (streamError is KubernetesException { Status.Code: (int)HttpStatusCode.Gone })
@@ -175,7 +181,8 @@ internal sealed partial class ResourceCache
             // how the apiserver says the resourceVersion was compacted away. Resuming from it would fail forever.
             Log.Expired(_logger, _resource.Kind);
             Restarts++;
-            return await ListAsync(stopping);
+            _resourceVersion = null;
+            return;
         }
 
         if (streamError is HttpOperationException)
@@ -188,8 +195,6 @@ internal sealed partial class ResourceCache
         {
             throw new IOException($"watch of {_resource.Plural} broke: {streamError.Message}", streamError);
         }
-
-        return resourceVersion;
     }
 
     private (string Namespace, string Name)? Apply(JsonElement item)
