@@ -55,11 +55,18 @@ internal sealed partial class ResourceCache
         var failures = 0;
         while (!stopping.IsCancellationRequested)
         {
+            var watchedFrom = _resourceVersion;
             try
             {
-                _resourceVersion ??= await ListAsync(stopping);
-                failures = 0;
+                if (_resourceVersion is null)
+                {
+                    _resourceVersion = await ListAsync(stopping);
+                    failures = 0;
+                }
+
+                watchedFrom = _resourceVersion;
                 await WatchAsync(stopping);
+                failures = 0;
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -73,7 +80,9 @@ internal sealed partial class ResourceCache
             }
             catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or JsonException or OperationCanceledException or KubernetesException)
             {
-                failures++;
+                // Each failure in a row doubles the wait; a watch that delivered events before it broke was healthy,
+                // so its failure starts the count over.
+                failures = _resourceVersion != watchedFrom ? 1 : failures + 1;
                 Restarts++;
                 var delay = Backoff(failures);
                 Log.Disconnected(_logger, _resource.Kind, e.Message, delay.TotalSeconds);
