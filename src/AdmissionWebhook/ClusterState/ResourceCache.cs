@@ -78,6 +78,13 @@ internal sealed partial class ResourceCache
                 _resourceVersion = null;
                 Restarts++;
             }
+            catch (HttpRequestException e) when (e.InnerException is EndOfStreamException)
+            {
+                // KubernetesClient's way of saying the server ended a watch cleanly before its first line (it peeks at
+                // that line while loading the response): a quiet kind whose watch timed out without a bookmark. A
+                // normal end, renewed at once from the same resourceVersion, not a failure to back off from.
+                failures = 0;
+            }
             catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or JsonException or OperationCanceledException or KubernetesException)
             {
                 // Each failure in a row doubles the wait; a watch that delivered events before it broke was healthy,
