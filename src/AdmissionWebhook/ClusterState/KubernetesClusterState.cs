@@ -78,9 +78,15 @@ internal sealed partial class KubernetesClusterState : IClusterState, IHostedSer
 
     private async ValueTask<Lookup> ConfirmAsync(KeptnResource resource, string @namespace, string name, CancellationToken cancellationToken)
     {
+        // _versions is written by discovery on another thread: read it only once the volatile _discovered says it is complete.
+        if (!_discovered)
+        {
+            return Lookup.Unavailable("API discovery has not finished");
+        }
+
         if (!_versions.TryGetValue(resource.Plural, out var version))
         {
-            return _discovered ? Lookup.NotFound : Lookup.Unavailable("API discovery has not finished");
+            return Lookup.NotFound;
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

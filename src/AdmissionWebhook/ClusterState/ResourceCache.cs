@@ -26,6 +26,9 @@ internal sealed partial class ResourceCache
     private readonly TimeSpan _watchTimeout;
     private volatile bool _synced;
 
+    /// <summary>Where the next watch starts: the resourceVersion of the last list, event or bookmark; null to list (again) first.</summary>
+    private string? _resourceVersion;
+
     public ResourceCache(IKubernetes client, KeptnResource resource, string version, ClusterStateStore store, ILogger logger, TimeProvider time, TimeSpan watchTimeout)
     {
         _client = client;
@@ -49,15 +52,21 @@ internal sealed partial class ResourceCache
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        string? resourceVersion = null;
         var failures = 0;
         while (!stopping.IsCancellationRequested)
         {
+            var watchedFrom = _resourceVersion;
             try
             {
-                resourceVersion ??= await ListAsync(stopping);
+                if (_resourceVersion is null)
+                {
+                    _resourceVersion = await ListAsync(stopping);
+                    failures = 0;
+                }
+
+                watchedFrom = _resourceVersion;
+                await WatchAsync(stopping);
                 failures = 0;
-                resourceVersion = await WatchAsync(resourceVersion, stopping);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -66,12 +75,21 @@ internal sealed partial class ResourceCache
             catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Gone)
             {
                 Log.Expired(_logger, _resource.Kind);
-                resourceVersion = null;
+                _resourceVersion = null;
                 Restarts++;
+            }
+            catch (HttpRequestException e) when (e.InnerException is EndOfStreamException)
+            {
+                // KubernetesClient's way of saying the server ended a watch cleanly before its first line (it peeks at
+                // that line while loading the response): a quiet kind whose watch timed out without a bookmark. A
+                // normal end, renewed at once from the same resourceVersion, not a failure to back off from.
+                failures = 0;
             }
             catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or JsonException or OperationCanceledException or KubernetesException)
             {
-                failures++;
+                // Each failure in a row doubles the wait; a watch that delivered events before it broke was healthy,
+                // so its failure starts the count over.
+                failures = _resourceVersion != watchedFrom ? 1 : failures + 1;
                 Restarts++;
                 var delay = Backoff(failures);
                 Log.Disconnected(_logger, _resource.Kind, e.Message, delay.TotalSeconds);
@@ -121,8 +139,11 @@ internal sealed partial class ResourceCache
         return resourceVersion;
     }
 
-    /// <summary>Applies watch events until the server ends the watch; returns the resourceVersion to resume from.</summary>
-    private async Task<string> WatchAsync(string resourceVersion, CancellationToken stopping)
+    /// <summary>
+    /// Applies watch events until the server ends the watch, keeping the resourceVersion to resume from up to date
+    /// event by event, so a watch that breaks resumes where it broke rather than where it started.
+    /// </summary>
+    private async Task WatchAsync(CancellationToken stopping)
     {
         using var guard = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         guard.CancelAfter(_watchTimeout + TimeSpan.FromSeconds(30));
@@ -132,7 +153,7 @@ internal sealed partial class ResourceCache
             _version,
             _resource.Plural,
             allowWatchBookmarks: true,
-            resourceVersion: resourceVersion,
+            resourceVersion: _resourceVersion,
             timeoutSeconds: (int)_watchTimeout.TotalSeconds,
             onError: e => streamError = e,
             cancellationToken: guard.Token);
@@ -160,13 +181,24 @@ internal sealed partial class ResourceCache
                     {
                         Log.Expired(_logger, _resource.Kind);
                         Restarts++;
-                        return await ListAsync(stopping);
+                        _resourceVersion = null;
+                        return;
                     }
 
                     throw new KubernetesException(item.Field("message").StringOrNull() ?? "watch error");
             }
 
-            resourceVersion = item.Field("metadata").Field("resourceVersion").StringOrNull() ?? resourceVersion;
+            _resourceVersion = item.Field("metadata").Field("resourceVersion").StringOrNull() ?? _resourceVersion;
+        }
+
+        if (streamError is KubernetesException { Status.Code: (int)HttpStatusCode.Gone })
+        {
+            // The client reports an ERROR event whose object is a Status through onError, not as an event: this is
+            // how the apiserver says the resourceVersion was compacted away. Resuming from it would fail forever.
+            Log.Expired(_logger, _resource.Kind);
+            Restarts++;
+            _resourceVersion = null;
+            return;
         }
 
         if (streamError is HttpOperationException)
@@ -179,8 +211,6 @@ internal sealed partial class ResourceCache
         {
             throw new IOException($"watch of {_resource.Plural} broke: {streamError.Message}", streamError);
         }
-
-        return resourceVersion;
     }
 
     private (string Namespace, string Name)? Apply(JsonElement item)
