@@ -282,21 +282,7 @@ public sealed class ControlPlane : IAsyncLifetime
     private async Task WaitForEtcdAsync(string etcdUrl)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        await Poll.UntilAsync(
-            async () =>
-            {
-                ThrowIfExited(etcd!);
-                try
-                {
-                    return (await http.GetStringAsync(new Uri($"{etcdUrl}/health"))).Contains("\"health\":\"true\"", StringComparison.Ordinal);
-                }
-                catch (HttpRequestException)
-                {
-                    return false;
-                }
-            },
-            ReadyTimeout,
-            () => $"etcd did not become healthy at {etcdUrl} within {ReadyTimeout.TotalSeconds:0} s:\n{etcd!.Tail()}");
+        await etcd!.WaitUntilServingAsync(http, new Uri($"{etcdUrl}/health"), ReadyTimeout, body => body.Contains("\"health\":\"true\"", StringComparison.Ordinal));
     }
 
     private async Task WaitForApiServerReadyAsync()
@@ -309,30 +295,7 @@ public sealed class ControlPlane : IAsyncLifetime
         };
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
-        var last = "no answer yet";
-        await Poll.UntilAsync(
-            async () =>
-            {
-                ThrowIfExited(apiserver!);
-                try
-                {
-                    using var response = await http.GetAsync(new Uri($"{ServerUrl}/readyz"));
-                    last = $"HTTP {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
-                    return response.IsSuccessStatusCode;
-                }
-                catch (HttpRequestException e)
-                {
-                    last = e.Message;
-                    return false;
-                }
-                catch (TaskCanceledException e)
-                {
-                    last = e.Message;
-                    return false;
-                }
-            },
-            ReadyTimeout,
-            () => $"kube-apiserver at {ServerUrl} was not ready within {ReadyTimeout.TotalSeconds:0} s (last /readyz: {last}); its log:\n{apiserver!.Tail(100)}");
+        await apiserver!.WaitUntilServingAsync(http, new Uri($"{ServerUrl}/readyz"), ReadyTimeout);
     }
 
     private async Task InstallCrdsAsync()
@@ -411,13 +374,5 @@ public sealed class ControlPlane : IAsyncLifetime
         var collection = new X509Certificate2Collection();
         collection.ImportFromPemFile(pemFile);
         return collection;
-    }
-
-    private static void ThrowIfExited(ManagedProcess process)
-    {
-        if (process.HasExited)
-        {
-            throw new InvalidOperationException($"{process.Name} exited with {process.ExitCode} during start-up (`{process.CommandLine}`); its output:\n{process.Tail(100)}");
-        }
     }
 }

@@ -86,6 +86,42 @@ public sealed class ManagedProcess : IAsyncDisposable
         return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
     }
 
+    /// <summary>
+    /// Polls <c>GET <paramref name="uri"/></c> until it answers 2xx (and <paramref name="isReady"/> accepts the body);
+    /// fails at once when the process exits, and after <paramref name="timeout"/> with the last answer and the output.
+    /// </summary>
+    public async Task WaitUntilServingAsync(HttpClient http, Uri uri, TimeSpan timeout, Func<string, bool>? isReady = null)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var last = "no answer yet";
+        await Poll.UntilAsync(
+            async () =>
+            {
+                if (process.HasExited)
+                {
+                    // Let the output of its last moments arrive: it says why.
+                    using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                    await process.WaitForExitAsync(drain.Token);
+                    throw new InvalidOperationException($"{Name} exited with {process.ExitCode} during start-up (`{CommandLine}`); its output:\n{Tail(100)}");
+                }
+
+                try
+                {
+                    using var response = await http.GetAsync(uri);
+                    var body = await response.Content.ReadAsStringAsync();
+                    last = $"HTTP {(int)response.StatusCode}: {body}";
+                    return response.IsSuccessStatusCode && (isReady is null || isReady(body));
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    last = e.Message;
+                    return false;
+                }
+            },
+            timeout,
+            () => $"{Name} was not ready at {uri} within {timeout.TotalSeconds:0} s (last answer: {last}); its output:\n{Tail(100)}");
+    }
+
     /// <summary>SIGTERM, then SIGKILL (of the whole tree) when it has not exited within the stop grace period.</summary>
     public async Task StopAsync()
     {
