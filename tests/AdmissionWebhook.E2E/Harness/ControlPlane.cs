@@ -22,6 +22,7 @@ public sealed class ControlPlane : IAsyncLifetime
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
 
     private string? work;
+    private HostDeathGuard? workGuard;
     private ManagedProcess? etcd;
     private ManagedProcess? apiserver;
     private string adminToken = string.Empty;
@@ -219,6 +220,12 @@ public sealed class ControlPlane : IAsyncLifetime
         var clock = Stopwatch.StartNew();
         BinaryDirectory = await FindBinariesAsync();
         work = Directory.CreateTempSubdirectory("keptn-webhook-e2e-").FullName;
+        if (!KeepWorkDirectory)
+        {
+            // Removed after a killed test host too, once the guards of etcd and the apiserver have stopped them.
+            workGuard = HostDeathGuard.Start($"sleep 7; rm -rf '{work}'");
+        }
+
         var ports = FreePorts.Take(3);
         var (etcdClientPort, etcdPeerPort, securePort) = (ports[0], ports[1], ports[2]);
 
@@ -350,12 +357,14 @@ public sealed class ControlPlane : IAsyncLifetime
 
     private void DeleteWorkDirectory()
     {
+        workGuard?.Dispose();
+        workGuard = null;
         if (work is null)
         {
             return;
         }
 
-        if (Environment.GetEnvironmentVariable("KEPTN_WEBHOOK_E2E_KEEP") == "1")
+        if (KeepWorkDirectory)
         {
             Console.Error.WriteLine($"KEPTN_WEBHOOK_E2E_KEEP=1: keeping {work}");
         }
@@ -366,6 +375,8 @@ public sealed class ControlPlane : IAsyncLifetime
 
         work = null;
     }
+
+    private static bool KeepWorkDirectory => Environment.GetEnvironmentVariable("KEPTN_WEBHOOK_E2E_KEEP") == "1";
 
     private string InWork(string name) => Path.Combine(WorkDirectory, name);
 

@@ -7,7 +7,8 @@ namespace AdmissionWebhook.E2E.Harness;
 /// <summary>
 /// A long-running child process (etcd, kube-apiserver, the webhook) whose output is captured in memory and in a log
 /// file. Stopping sends SIGTERM, then kills after a grace period. Processes still running when the test host exits are
-/// killed, so a failed or aborted run leaves nothing behind.
+/// killed, and a <see cref="HostDeathGuard"/> stops them even when the test host is killed, so a failed, aborted or hung
+/// run leaves nothing behind.
 /// </summary>
 public sealed class ManagedProcess : IAsyncDisposable
 {
@@ -18,6 +19,7 @@ public sealed class ManagedProcess : IAsyncDisposable
     private readonly Lock gate = new();
 
     private readonly TimeSpan stopGrace;
+    private HostDeathGuard? guard;
 
     static ManagedProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
 
@@ -73,6 +75,8 @@ public sealed class ManagedProcess : IAsyncDisposable
         }
 
         Running[process.Id] = process;
+        var pid = process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        managed.guard = HostDeathGuard.Start($"kill -TERM {pid} 2>/dev/null; sleep 5; kill -KILL {pid} 2>/dev/null");
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -148,6 +152,8 @@ public sealed class ManagedProcess : IAsyncDisposable
         finally
         {
             Running.TryRemove(process.Id, out _);
+            guard?.Dispose();
+            guard = null;
         }
     }
 
