@@ -7,7 +7,8 @@ namespace AdmissionWebhook.E2E.Harness;
 /// <summary>
 /// A long-running child process (etcd, kube-apiserver, the webhook) whose output is captured in memory and in a log
 /// file. Stopping sends SIGTERM, then kills after a grace period. Processes still running when the test host exits are
-/// killed, so a failed or aborted run leaves nothing behind.
+/// killed, and a <see cref="HostDeathGuard"/> stops them even when the test host is killed, so a failed, aborted or hung
+/// run leaves nothing behind.
 /// </summary>
 public sealed class ManagedProcess : IAsyncDisposable
 {
@@ -18,6 +19,7 @@ public sealed class ManagedProcess : IAsyncDisposable
     private readonly Lock gate = new();
 
     private readonly TimeSpan stopGrace;
+    private HostDeathGuard? guard;
 
     static ManagedProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
 
@@ -73,6 +75,8 @@ public sealed class ManagedProcess : IAsyncDisposable
         }
 
         Running[process.Id] = process;
+        var pid = process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        managed.guard = HostDeathGuard.Start($"kill -TERM {pid} 2>/dev/null; sleep 5; kill -KILL {pid} 2>/dev/null");
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -84,6 +88,42 @@ public sealed class ManagedProcess : IAsyncDisposable
     {
         var all = Output.Split('\n');
         return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
+    }
+
+    /// <summary>
+    /// Polls <c>GET <paramref name="uri"/></c> until it answers 2xx (and <paramref name="isReady"/> accepts the body);
+    /// fails at once when the process exits, and after <paramref name="timeout"/> with the last answer and the output.
+    /// </summary>
+    public async Task WaitUntilServingAsync(HttpClient http, Uri uri, TimeSpan timeout, Func<string, bool>? isReady = null)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var last = "no answer yet";
+        await Poll.UntilAsync(
+            async () =>
+            {
+                if (process.HasExited)
+                {
+                    // Let the output of its last moments arrive: it says why.
+                    using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                    await process.WaitForExitAsync(drain.Token);
+                    throw new InvalidOperationException($"{Name} exited with {process.ExitCode} during start-up (`{CommandLine}`); its output:\n{Tail(100)}");
+                }
+
+                try
+                {
+                    using var response = await http.GetAsync(uri);
+                    var body = await response.Content.ReadAsStringAsync();
+                    last = $"HTTP {(int)response.StatusCode}: {body}";
+                    return response.IsSuccessStatusCode && (isReady is null || isReady(body));
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    last = e.Message;
+                    return false;
+                }
+            },
+            timeout,
+            () => $"{Name} was not ready at {uri} within {timeout.TotalSeconds:0} s (last answer: {last}); its output:\n{Tail(100)}");
     }
 
     /// <summary>SIGTERM, then SIGKILL (of the whole tree) when it has not exited within the stop grace period.</summary>
@@ -112,6 +152,8 @@ public sealed class ManagedProcess : IAsyncDisposable
         finally
         {
             Running.TryRemove(process.Id, out _);
+            guard?.Dispose();
+            guard = null;
         }
     }
 

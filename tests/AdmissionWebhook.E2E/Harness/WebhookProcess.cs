@@ -86,34 +86,6 @@ public sealed class WebhookProcess : IAsyncDisposable
     private async Task WaitForReadyAsync()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var readyz = new Uri($"http://127.0.0.1:{HealthPort.ToString(CultureInfo.InvariantCulture)}/readyz");
-        var last = "no answer yet";
-        await Poll.UntilAsync(
-            async () =>
-            {
-                if (Process.HasExited)
-                {
-                    throw new InvalidOperationException($"the webhook exited with {Process.ExitCode} during start-up (`{Process.CommandLine}`):\n{Process.Tail()}");
-                }
-
-                try
-                {
-                    using var response = await http.GetAsync(readyz);
-                    last = $"HTTP {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
-                    return response.IsSuccessStatusCode;
-                }
-                catch (HttpRequestException e)
-                {
-                    last = e.Message;
-                    return false;
-                }
-                catch (TaskCanceledException e)
-                {
-                    last = e.Message;
-                    return false;
-                }
-            },
-            ReadyTimeout,
-            () => $"the webhook was not ready at {readyz} within {ReadyTimeout.TotalSeconds:0} s (last: {last}); its output:\n{Process.Tail()}");
+        await Process.WaitUntilServingAsync(http, new Uri($"http://127.0.0.1:{HealthPort.ToString(CultureInfo.InvariantCulture)}/readyz"), ReadyTimeout);
     }
 }
