@@ -3,6 +3,7 @@ using System.Text.Json;
 using AdmissionWebhook.Configuration;
 using AdmissionWebhook.Hosting;
 using AdmissionWebhook.KeptnTasks;
+using AdmissionWebhook.Observability;
 using AdmissionWebhook.Validation;
 using Microsoft.Extensions.Options;
 
@@ -14,10 +15,10 @@ internal static partial class AdmissionEndpoints
     public static IEndpointConventionBuilder MapAdmissionEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup(string.Empty).WithMetadata(ListenerMetadata.Admission);
-        group.MapPost("/validate", (HttpContext context, KeptnTaskReviewer reviewer, IOptions<WebhookOptions> options, ILoggerFactory loggers) =>
-            HandleAsync(context, "validate", options.Value, loggers, (request, token) => reviewer.ValidateAsync(request, token)));
-        group.MapPost("/mutate", (HttpContext context, KeptnTaskReviewer reviewer, IOptions<WebhookOptions> options, ILoggerFactory loggers) =>
-            HandleAsync(context, "mutate", options.Value, loggers, (request, _) => ValueTask.FromResult(reviewer.Mutate(request))));
+        group.MapPost("/validate", (HttpContext context, KeptnTaskReviewer reviewer, IOptions<WebhookOptions> options, ILoggerFactory loggers, WebhookMetrics metrics) =>
+            HandleAsync(context, "validate", options.Value, loggers, metrics, (request, token) => reviewer.ValidateAsync(request, token)));
+        group.MapPost("/mutate", (HttpContext context, KeptnTaskReviewer reviewer, IOptions<WebhookOptions> options, ILoggerFactory loggers, WebhookMetrics metrics) =>
+            HandleAsync(context, "mutate", options.Value, loggers, metrics, (request, _) => ValueTask.FromResult(reviewer.Mutate(request))));
         return group;
     }
 
@@ -26,14 +27,16 @@ internal static partial class AdmissionEndpoints
         string endpoint,
         WebhookOptions options,
         ILoggerFactory loggers,
+        WebhookMetrics metrics,
         Func<AdmissionRequest, CancellationToken, ValueTask<AdmissionOutcome>> review)
     {
         var started = Stopwatch.GetTimestamp();
+        using var inFlight = metrics.Start();
         var logger = loggers.CreateLogger("AdmissionWebhook.Admission");
         var (body, status, error) = await RequestBody.ReadAsync(context.Request, options.MaxRequestBodyBytes, context.RequestAborted);
         if (body is null)
         {
-            await RejectAsync(context, logger, endpoint, status, error!);
+            await RejectAsync(context, logger, metrics, endpoint, status, error!);
             return;
         }
 
@@ -46,7 +49,7 @@ internal static partial class AdmissionEndpoints
             }
             catch (JsonException e)
             {
-                await RejectAsync(context, logger, endpoint, StatusCodes.Status400BadRequest, $"the body is not valid JSON: {e.Message}");
+                await RejectAsync(context, logger, metrics, endpoint, StatusCodes.Status400BadRequest, $"the body is not valid JSON: {e.Message}");
                 return;
             }
 
@@ -55,7 +58,7 @@ internal static partial class AdmissionEndpoints
                 var request = AdmissionReviewReader.Read(document.RootElement, out var readError);
                 if (request is null)
                 {
-                    await RejectAsync(context, logger, endpoint, StatusCodes.Status400BadRequest, readError!);
+                    await RejectAsync(context, logger, metrics, endpoint, StatusCodes.Status400BadRequest, readError!);
                     return;
                 }
 
@@ -68,6 +71,7 @@ internal static partial class AdmissionEndpoints
                 AdmissionReviewWriter.Write(context.Response.BodyWriter, request.ReviewVersion, request.Uid, outcome);
                 await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
 
+                metrics.Reviewed(endpoint, request.Operation ?? string.Empty, outcome.Decision, Stopwatch.GetElapsedTime(started));
                 LogReview(logger, endpoint, request, outcome, started);
             }
         }
@@ -91,8 +95,9 @@ internal static partial class AdmissionEndpoints
         Log.Reviewed(logger, endpoint, operation, @namespace, name, uid, outcome.Decision, reason, request.DryRun, elapsedMs);
     }
 
-    private static async Task RejectAsync(HttpContext context, ILogger logger, string endpoint, int status, string error)
+    private static async Task RejectAsync(HttpContext context, ILogger logger, WebhookMetrics metrics, string endpoint, int status, string error)
     {
+        metrics.Rejected(endpoint, status);
         Log.Rejected(logger, endpoint, status, error);
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";

@@ -1,4 +1,5 @@
 using AdmissionWebhook.Configuration;
+using AdmissionWebhook.Observability;
 using k8s;
 using Microsoft.Extensions.Options;
 
@@ -34,7 +35,8 @@ internal static class ClusterStateFactory
                 options,
                 services.GetRequiredService<ILogger<KubernetesClusterState>>(),
                 services.GetRequiredService<TimeProvider>(),
-                $"{connection.Configuration.Host} ({connection.Source})")
+                $"{connection.Configuration.Host} ({connection.Source})",
+                services.GetRequiredService<WebhookMetrics>())
             {
                 WatchTimeout = value.WatchTimeout,
             };

@@ -24,11 +24,23 @@ internal sealed class ClusterStateStore
     public TaskListOwner? FindOwner(KeptnOwnerKind kind, string @namespace, string name) =>
         _owners.TryGetValue((kind, @namespace, name), out var owner) ? owner : null;
 
-    public int TaskCount => _tasks.Values.Sum(names => names.Count);
+    public int TaskCount => Count(KeptnTaskVersion.Kind);
 
-    public int TaskDefinitionCount => _taskDefinitions.Values.Sum(names => names.Count);
+    public int TaskDefinitionCount => Count("KeptnTaskDefinition");
 
     public int OwnerCount => _owners.Count;
+
+    /// <summary>How many objects of <paramref name="kind"/> the store holds.</summary>
+    public int Count(string kind)
+    {
+        if (KeptnObjectReader.OwnerKindOf(kind) is { } ownerKind)
+        {
+            return _owners.Keys.Count(key => key.Kind == ownerKind);
+        }
+
+        var index = kind == KeptnTaskVersion.Kind ? _tasks : _taskDefinitions;
+        return index.Values.Sum(names => names.Count);
+    }
 
     public void AddTask(string @namespace, string name) => Add(_tasks, @namespace, name);
 

@@ -12,6 +12,9 @@ internal interface IClusterState
     /// <summary>True once every source has been read completely (the manifest folder loaded, every watch cache synced).</summary>
     bool IsSynced { get; }
 
+    /// <summary>Per Keptn kind: the API version served, whether it has synced, and how many objects it holds.</summary>
+    IReadOnlyList<CacheStatus> CacheStates { get; }
+
     bool HasTask(string @namespace, string name);
 
     bool HasTaskDefinition(string @namespace, string name);
@@ -27,6 +30,9 @@ internal interface IClusterState
     /// <summary>Asks the source of truth about a definition the cache lacks (it may have been created a moment ago).</summary>
     ValueTask<Lookup> ConfirmTaskDefinitionAsync(string @namespace, string name, CancellationToken cancellationToken);
 }
+
+/// <summary>The state of one kind's cache, for readiness and metrics.</summary>
+internal sealed record CacheStatus(string Kind, bool Synced, int Objects);
 
 /// <summary>The answer of a confirming lookup.</summary>
 internal enum LookupResult

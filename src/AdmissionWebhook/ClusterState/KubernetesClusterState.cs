@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using AdmissionWebhook.Configuration;
+using AdmissionWebhook.Observability;
 using k8s;
 using k8s.Autorest;
 using Microsoft.Extensions.Options;
@@ -24,10 +25,12 @@ internal sealed partial class KubernetesClusterState : IClusterState, IHostedSer
     private readonly Dictionary<string, string> _versions = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private Task _running = Task.CompletedTask;
+    private readonly WebhookMetrics? _metrics;
     private volatile bool _discovered;
 
-    public KubernetesClusterState(IKubernetes client, IOptions<WebhookOptions> options, ILogger<KubernetesClusterState> logger, TimeProvider time, string source)
+    public KubernetesClusterState(IKubernetes client, IOptions<WebhookOptions> options, ILogger<KubernetesClusterState> logger, TimeProvider time, string source, WebhookMetrics? metrics = null)
     {
+        _metrics = metrics;
         _client = client;
         _options = options.Value;
         _logger = logger;
@@ -45,6 +48,14 @@ internal sealed partial class KubernetesClusterState : IClusterState, IHostedSer
     public bool IsSynced => _discovered && _caches.Values.All(cache => cache.IsSynced);
 
     public IReadOnlyCollection<ResourceCache> Caches => _caches.Values;
+
+    /// <summary>Every kind: a cached one reports its sync state; one whose CRD is missing counts as synced and empty.</summary>
+    public IReadOnlyList<CacheStatus> CacheStates => KeptnResource.All
+        .Select(resource => new CacheStatus(
+            resource.Kind,
+            _discovered && (!_caches.TryGetValue(resource.Plural, out var cache) || cache.IsSynced),
+            Store.Count(resource.Kind)))
+        .ToList();
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -77,6 +88,13 @@ internal sealed partial class KubernetesClusterState : IClusterState, IHostedSer
         ConfirmAsync(KeptnResource.TaskDefinition, @namespace, name, cancellationToken);
 
     private async ValueTask<Lookup> ConfirmAsync(KeptnResource resource, string @namespace, string name, CancellationToken cancellationToken)
+    {
+        var lookup = await GetAsync(resource, @namespace, name, cancellationToken);
+        _metrics?.Lookup(resource.Kind, lookup.Result);
+        return lookup;
+    }
+
+    private async ValueTask<Lookup> GetAsync(KeptnResource resource, string @namespace, string name, CancellationToken cancellationToken)
     {
         // _versions is written by discovery on another thread: read it only once the volatile _discovered says it is complete.
         if (!_discovered)

@@ -20,6 +20,8 @@ internal sealed class ManifestClusterState : IClusterState
 
     public bool IsSynced => true;
 
+    public IReadOnlyList<CacheStatus> CacheStates => KeptnResource.All.Select(resource => new CacheStatus(resource.Kind, true, Store.Count(resource.Kind))).ToList();
+
     /// <summary>Loads every Keptn object under <paramref name="paths"/>; objects without a namespace go to <paramref name="defaultNamespace"/>.</summary>
     /// <exception cref="FileNotFoundException">A path does not exist.</exception>
     /// <exception cref="FormatException">A file cannot be read as YAML/JSON.</exception>

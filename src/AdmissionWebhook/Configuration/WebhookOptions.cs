@@ -72,5 +72,11 @@ public sealed class WebhookOptions
     /// <summary>How long one watch request of a cache lasts before it is renewed from the last resourceVersion.</summary>
     public TimeSpan WatchTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long to keep answering after SIGTERM while readiness already reports false, so the Service's endpoints drop
+    /// this pod before its listener closes (a preStop sleep without a shell). 0 locally; a few seconds in a cluster.
+    /// </summary>
+    public TimeSpan ShutdownDelay { get; set; } = TimeSpan.Zero;
+
     public LogFormat LogFormat { get; set; } = LogFormat.Text;
 }

@@ -66,6 +66,11 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
             failures.Add($"{Describe(null, nameof(options.WatchTimeout))} must be between 1 second and 1 hour, not {options.WatchTimeout}");
         }
 
+        if (options.ShutdownDelay < TimeSpan.Zero || options.ShutdownDelay > TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"{Describe(null, nameof(options.ShutdownDelay))} must be between 0 and 1 minute, not {options.ShutdownDelay}");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

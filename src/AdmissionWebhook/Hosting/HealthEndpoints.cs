@@ -1,10 +1,15 @@
 using AdmissionWebhook.ClusterState;
+using AdmissionWebhook.Observability;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Prometheus;
 
 namespace AdmissionWebhook.Hosting;
 
-/// <summary>Liveness says the process answers; readiness says it can answer correctly: state synced and a certificate loaded.</summary>
+/// <summary>
+/// The plain-HTTP endpoints: liveness says the process answers; readiness says it can answer correctly (state synced,
+/// certificate loaded, not shutting down); /metrics is scraped by Prometheus.
+/// </summary>
 internal static class HealthEndpoints
 {
     private const string Live = "live";
@@ -23,6 +28,12 @@ internal static class HealthEndpoints
 
     public static void MapWebhookHealthEndpoints(this IEndpointRouteBuilder endpoints)
     {
+        var metrics = endpoints.ServiceProvider.GetRequiredService<WebhookMetrics>();
+        metrics.ObserveAtScrape(
+            endpoints.ServiceProvider.GetRequiredService<IClusterState>(),
+            endpoints.ServiceProvider.GetRequiredService<ServingCertificate>(),
+            endpoints.ServiceProvider.GetRequiredService<TimeProvider>());
+        endpoints.MapMetrics("/metrics", metrics.Registry).WithMetadata(ListenerMetadata.Health);
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Live) }).WithMetadata(ListenerMetadata.Health);
         endpoints.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Ready), ResponseWriter = WriteDetails }).WithMetadata(ListenerMetadata.Health);
     }

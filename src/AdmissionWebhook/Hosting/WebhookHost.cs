@@ -27,7 +27,6 @@ internal static partial class WebhookHost
         builder.Services.AddSerilog((services, logger) => ConfigureLogging(logger, builder.Configuration));
         builder.Services.AddKeptnTaskAdmission();
         builder.WebHost.ConfigureKestrel(ConfigureKestrel);
-        builder.Host.ConfigureHostOptions(host => host.ShutdownTimeout = TimeSpan.FromSeconds(20));
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -3,6 +3,7 @@ using AdmissionWebhook.ClusterState;
 using AdmissionWebhook.Configuration;
 using AdmissionWebhook.Hosting;
 using AdmissionWebhook.Mutation;
+using AdmissionWebhook.Observability;
 using AdmissionWebhook.Validation;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -28,8 +29,12 @@ internal static class WebhookServiceCollectionExtensions
         services.TryAddSingleton(provider => new KeptnTaskMutator(provider.GetRequiredService<IClusterState>(), provider.GetRequiredService<IOptions<WebhookOptions>>().Value));
         services.TryAddSingleton<KeptnTaskReviewer>();
         services.TryAddSingleton<ServingCertificate>();
+        services.TryAddSingleton<WebhookMetrics>();
         services.AddHostedService(provider => provider.GetRequiredService<ServingCertificate>());
         services.AddWebhookHealthChecks();
+        services.AddHostedService<ShutdownDrain>();
+        services.AddOptions<HostOptions>().Configure<IOptions<WebhookOptions>>((host, webhook) =>
+            host.ShutdownTimeout = webhook.Value.ShutdownDelay + TimeSpan.FromSeconds(20));
         return services;
     }
 }

@@ -20,6 +20,8 @@ internal sealed class FakeClusterState : IClusterState
 
     public bool IsSynced => true;
 
+    public IReadOnlyList<CacheStatus> CacheStates => [];
+
     public bool HasTask(string @namespace, string name) => Cache.HasTask(@namespace, name);
 
     public bool HasTaskDefinition(string @namespace, string name) => Cache.HasTaskDefinition(@namespace, name);
