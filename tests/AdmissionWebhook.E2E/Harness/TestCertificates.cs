@@ -31,6 +31,26 @@ public sealed class TestCertificates
 
     public string KeyFile { get; }
 
+    /// <summary>
+    /// The <c>ca.crt</c>, <c>tls.crt</c> and <c>tls.key</c> some other tool wrote into <paramref name="directory"/>
+    /// (certs/generate.sh, for one).
+    /// </summary>
+    public static TestCertificates Load(string directory)
+    {
+        var caFile = Path.Combine(directory, "ca.crt");
+        var certFile = Path.Combine(directory, "tls.crt");
+        var keyFile = Path.Combine(directory, "tls.key");
+        foreach (var file in new[] { caFile, certFile, keyFile })
+        {
+            if (!File.Exists(file))
+            {
+                throw new FileNotFoundException($"no {Path.GetFileName(file)} in {directory}", file);
+            }
+        }
+
+        return new TestCertificates(File.ReadAllText(caFile), caFile, certFile, keyFile);
+    }
+
     public static TestCertificates Create(string directory)
     {
         var now = DateTimeOffset.UtcNow;

@@ -4,8 +4,9 @@ using k8s.Models;
 namespace AdmissionWebhook.E2E.Harness;
 
 /// <summary>
-/// Validating/MutatingWebhookConfigurations read from YAML whose webhooks point at a URL
-/// (<c>clientConfig.url</c> + <c>caBundle</c>), as a webhook running outside the cluster needs.
+/// Validating/MutatingWebhookConfigurations whose webhooks point at a URL (<c>clientConfig.url</c> + <c>caBundle</c>), as a
+/// webhook running outside the cluster needs: made from the ones in manifests/ (clientConfig.service swapped for a url),
+/// so the end-to-end tests exercise exactly what a cluster installation registers.
 /// </summary>
 public sealed class WebhookConfiguration
 {
@@ -20,19 +21,55 @@ public sealed class WebhookConfiguration
     /// <summary>Kind and name of each configuration in <see cref="Yaml"/>.</summary>
     public IReadOnlyList<(string Kind, string Name)> Objects { get; }
 
-    public static string TemplateDirectory => Path.Combine(Repository.Root, "tests", "e2e", "testdata", "webhooks");
+    /// <summary>manifests/base/webhooks.yaml: the webhook configurations a cluster installation uses.</summary>
+    public static string ManifestFile => Path.Combine(Repository.Root, "manifests", "base", "webhooks.yaml");
 
-    /// <summary>tests/e2e/testdata/webhooks/validating-webhook-configuration.yaml pointed at <paramref name="baseUrl"/>.</summary>
+    /// <summary>The ValidatingWebhookConfiguration of <see cref="ManifestFile"/>, pointed at <paramref name="baseUrl"/>.</summary>
     public static WebhookConfiguration Validating(string baseUrl, string caBundle) =>
-        FromTemplate(Path.Combine(TemplateDirectory, "validating-webhook-configuration.yaml"), baseUrl, caBundle);
+        FromManifests(File.ReadAllText(ManifestFile), baseUrl, caBundle, "ValidatingWebhookConfiguration");
 
-    /// <summary>tests/e2e/testdata/webhooks/mutating-webhook-configuration.yaml pointed at <paramref name="baseUrl"/>.</summary>
+    /// <summary>The MutatingWebhookConfiguration of <see cref="ManifestFile"/>, pointed at <paramref name="baseUrl"/>.</summary>
     public static WebhookConfiguration Mutating(string baseUrl, string caBundle) =>
-        FromTemplate(Path.Combine(TemplateDirectory, "mutating-webhook-configuration.yaml"), baseUrl, caBundle);
+        FromManifests(File.ReadAllText(ManifestFile), baseUrl, caBundle, "MutatingWebhookConfiguration");
 
-    /// <summary>A YAML template with <c>${WEBHOOK_BASE_URL}</c> and <c>${CA_BUNDLE}</c> placeholders, filled in.</summary>
-    public static WebhookConfiguration FromTemplate(string templateFile, string baseUrl, string caBundle) =>
-        FromYaml(File.ReadAllText(templateFile).Replace("${WEBHOOK_BASE_URL}", baseUrl, StringComparison.Ordinal).Replace("${CA_BUNDLE}", caBundle, StringComparison.Ordinal));
+    /// <summary>
+    /// The webhook configurations of kinds <paramref name="kinds"/> in <paramref name="manifestYaml"/> (the manifests of
+    /// manifests/, or what <c>kubectl kustomize</c> builds from them; other objects are skipped) as a webhook running
+    /// outside the cluster needs them: each <c>clientConfig.service</c> (with its <c>path</c>) becomes the
+    /// <c>url</c> <paramref name="baseUrl"/> + path, and the <c>caBundle</c> becomes <paramref name="caBundle"/> (base64
+    /// of the PEM), or stays what the manifests have when it is null. Everything else stays as written.
+    /// </summary>
+    public static WebhookConfiguration FromManifests(string manifestYaml, string baseUrl, string? caBundle, params string[] kinds)
+    {
+        ArgumentNullException.ThrowIfNull(manifestYaml);
+        var bundle = caBundle is null ? null : Convert.FromBase64String(caBundle);
+        var documents = new List<string>();
+        foreach (var document in ManifestDocument.Split(manifestYaml).Where(d => kinds.Contains(d.Kind, StringComparer.Ordinal)))
+        {
+            object configuration = KubernetesYaml.LoadAllFromString(document.Yaml).Single() switch
+            {
+                V1ValidatingWebhookConfiguration v => PointAt(v, v.Webhooks.Select(w => w.ClientConfig)),
+                V1MutatingWebhookConfiguration m => PointAt(m, m.Webhooks.Select(w => w.ClientConfig)),
+                var other => throw new ArgumentException($"not a webhook configuration: {other.GetType().Name}", nameof(kinds)),
+            };
+            documents.Add(KubernetesYaml.Serialize(configuration));
+        }
+
+        return FromYaml(string.Join("---\n", documents));
+
+        T PointAt<T>(T configuration, IEnumerable<Admissionregistrationv1WebhookClientConfig> clientConfigs)
+        {
+            foreach (var clientConfig in clientConfigs)
+            {
+                var path = clientConfig.Service?.Path ?? throw new ArgumentException("a webhook without clientConfig.service.path", nameof(manifestYaml));
+                clientConfig.Service = null;
+                clientConfig.Url = baseUrl + path;
+                clientConfig.CaBundle = bundle ?? clientConfig.CaBundle;
+            }
+
+            return configuration;
+        }
+    }
 
     /// <summary>
     /// Parses <paramref name="yaml"/> (one or more documents) and checks that it holds only webhook configurations
