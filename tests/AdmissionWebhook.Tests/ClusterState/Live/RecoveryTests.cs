@@ -108,8 +108,10 @@ public sealed class RecoveryTests
         var attempts = api.Watches(TaskDefinitions).Skip(1).ToList();
         var firstGap = attempts[1].At - attempts[0].At;
         var secondGap = attempts[2].At - attempts[1].At;
-        Assert.True(firstGap >= TimeSpan.FromMilliseconds(300), $"first retry after {firstGap.TotalMilliseconds:0} ms");
-        Assert.True(secondGap > firstGap && secondGap >= TimeSpan.FromMilliseconds(700), $"backoff did not grow: {firstGap.TotalMilliseconds:0} ms, then {secondGap.TotalMilliseconds:0} ms");
+
+        // Lower bounds only (a loaded machine can only make gaps longer): 0.5 s ±20 %, then 1 s ±20 %.
+        Assert.True(firstGap >= TimeSpan.FromMilliseconds(350), $"first retry after {firstGap.TotalMilliseconds:0} ms");
+        Assert.True(secondGap >= TimeSpan.FromMilliseconds(750), $"backoff did not grow: {firstGap.TotalMilliseconds:0} ms, then {secondGap.TotalMilliseconds:0} ms");
         Assert.All(attempts, attempt => Assert.Equal(resourceVersion, attempt.Query.GetValueOrDefault("resourceVersion")));
         Assert.Single(api.Lists(TaskDefinitions));
         Assert.Equal(0, readiness.UnsyncedSamples);
