@@ -138,7 +138,7 @@ internal sealed partial class KubernetesClusterState : IClusterState, IHostedSer
             {
                 await DiscoverAsync(stopping);
             }
-            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException or KubernetesException && !stopping.IsCancellationRequested)
+            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException or KubernetesException or JsonException && !stopping.IsCancellationRequested)
             {
                 attempt++;
                 var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(attempt, 5))));

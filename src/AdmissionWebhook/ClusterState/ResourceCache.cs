@@ -77,6 +77,13 @@ internal sealed partial class ResourceCache
                 Log.Expired(_logger, _resource.Kind);
                 _resourceVersion = null;
                 Restarts++;
+
+                // One relist is normal; a server that expires every list at once must not be hammered.
+                failures++;
+                if (failures > 1)
+                {
+                    await Task.Delay(Backoff(failures - 1), _time, stopping).ContinueWith(_ => { }, TaskScheduler.Default);
+                }
             }
             catch (HttpRequestException e) when (e.InnerException is EndOfStreamException)
             {
