@@ -24,7 +24,11 @@ internal sealed partial class ResourceCache
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly TimeSpan _watchTimeout;
+    private static readonly TimeSpan QuickExpiry = TimeSpan.FromSeconds(5);
+
     private volatile bool _synced;
+    private DateTimeOffset _lastListed = DateTimeOffset.MinValue;
+    private int _quickExpiries;
 
     /// <summary>Where the next watch starts: the resourceVersion of the last list, event or bookmark; null to list (again) first.</summary>
     private string? _resourceVersion;
@@ -78,11 +82,11 @@ internal sealed partial class ResourceCache
                 _resourceVersion = null;
                 Restarts++;
 
-                // One relist is normal; a server that expires every list at once must not be hammered.
-                failures++;
-                if (failures > 1)
+                // One relist is normal; a server that expires every fresh list at once must not be hammered.
+                _quickExpiries = _time.GetUtcNow() - _lastListed < QuickExpiry ? _quickExpiries + 1 : 0;
+                if (_quickExpiries > 0)
                 {
-                    await Task.Delay(Backoff(failures - 1), _time, stopping).ContinueWith(_ => { }, TaskScheduler.Default);
+                    await Task.Delay(Backoff(_quickExpiries), _time, stopping).ContinueWith(_ => { }, TaskScheduler.Default);
                 }
             }
             catch (HttpRequestException e) when (e.InnerException is EndOfStreamException)
@@ -140,6 +144,7 @@ internal sealed partial class ResourceCache
             }
         }
 
+        _lastListed = _time.GetUtcNow();
         var firstSync = !_synced;
         _synced = true;
         Log.Listed(_logger, _resource.Kind, _version, seen.Count, resourceVersion, firstSync);
