@@ -14,11 +14,20 @@ internal static partial class AdmissionEndpoints
 {
     public static IEndpointConventionBuilder MapAdmissionEndpoints(this IEndpointRouteBuilder endpoints)
     {
+        // Every service the endpoints use is a singleton: resolved at the first review (as parameter binding did), then
+        // reused, with the logger created once instead of per review.
+        AdmissionServices? services = null;
         var group = endpoints.MapGroup(string.Empty).WithMetadata(ListenerMetadata.Admission);
-        group.MapPost("/validate", (HttpContext context, KeptnTaskReviewer reviewer, IOptions<WebhookOptions> options, ILoggerFactory loggers, WebhookMetrics metrics) =>
-            HandleAsync(context, "validate", options.Value, loggers, metrics, (request, token) => reviewer.ValidateAsync(request, token)));
-        group.MapPost("/mutate", (HttpContext context, KeptnTaskReviewer reviewer, IOptions<WebhookOptions> options, ILoggerFactory loggers, WebhookMetrics metrics) =>
-            HandleAsync(context, "mutate", options.Value, loggers, metrics, (request, _) => ValueTask.FromResult(reviewer.Mutate(request))));
+        group.MapPost("/validate", (HttpContext context) =>
+        {
+            var s = services ??= AdmissionServices.From(context.RequestServices);
+            return HandleAsync(context, "validate", s.Options, s.Logger, s.Metrics, s.Validate);
+        });
+        group.MapPost("/mutate", (HttpContext context) =>
+        {
+            var s = services ??= AdmissionServices.From(context.RequestServices);
+            return HandleAsync(context, "mutate", s.Options, s.Logger, s.Metrics, s.Mutate);
+        });
         return group;
     }
 
@@ -26,13 +35,12 @@ internal static partial class AdmissionEndpoints
         HttpContext context,
         string endpoint,
         WebhookOptions options,
-        ILoggerFactory loggers,
+        ILogger logger,
         WebhookMetrics metrics,
         Func<AdmissionRequest, CancellationToken, ValueTask<AdmissionOutcome>> review)
     {
         var started = Stopwatch.GetTimestamp();
         using var inFlight = metrics.Start();
-        var logger = loggers.CreateLogger("AdmissionWebhook.Admission");
         var (body, status, error) = await RequestBody.ReadAsync(context.Request, options.MaxRequestBodyBytes, context.RequestAborted);
         if (body is null)
         {
@@ -102,6 +110,25 @@ internal static partial class AdmissionEndpoints
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";
         await context.Response.WriteAsync(error + "\n", context.RequestAborted);
+    }
+
+    private sealed record AdmissionServices(
+        WebhookOptions Options,
+        ILogger Logger,
+        WebhookMetrics Metrics,
+        Func<AdmissionRequest, CancellationToken, ValueTask<AdmissionOutcome>> Validate,
+        Func<AdmissionRequest, CancellationToken, ValueTask<AdmissionOutcome>> Mutate)
+    {
+        public static AdmissionServices From(IServiceProvider services)
+        {
+            var reviewer = services.GetRequiredService<KeptnTaskReviewer>();
+            return new AdmissionServices(
+                services.GetRequiredService<IOptions<WebhookOptions>>().Value,
+                services.GetRequiredService<ILoggerFactory>().CreateLogger("AdmissionWebhook.Admission"),
+                services.GetRequiredService<WebhookMetrics>(),
+                reviewer.ValidateAsync,
+                (request, _) => ValueTask.FromResult(reviewer.Mutate(request)));
+        }
     }
 
     private static string Shorten(string text) => text.Length <= 300 ? text : text[..297] + "...";

@@ -35,7 +35,15 @@ internal static class AdmissionReviewWriter
         if (outcome.Patch.Count > 0)
         {
             writer.WriteString("patchType"u8, "JSONPatch"u8);
-            writer.WriteBase64String("patch"u8, JsonPatchWriter.ToUtf8(outcome.Patch));
+            // The patch is encoded into a per-thread buffer and base64-written from there: no array per answer.
+            var patch = JsonPatchWriter.Buffer;
+            patch.ResetWrittenCount();
+            JsonPatchWriter.Write(patch, outcome.Patch);
+            writer.WriteBase64String("patch"u8, patch.WrittenSpan);
+            if (patch.Capacity > JsonPatchWriter.MaxRetainedBuffer)
+            {
+                JsonPatchWriter.ReleaseBuffer();
+            }
         }
 
         if (outcome.Warnings.Count > 0)
@@ -68,6 +76,19 @@ internal static class AdmissionReviewWriter
 /// <summary>Writes RFC 6902 operations, escaping nothing the paths do not need (they are built by <see cref="JsonPointer"/>).</summary>
 internal static class JsonPatchWriter
 {
+    public const int MaxRetainedBuffer = 16 * 1024;
+
+    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    /// <summary>A buffer for one patch at a time on this thread (callers reset it first, and never hold it across an await).</summary>
+    public static ArrayBufferWriter<byte> Buffer => t_buffer ??= new ArrayBufferWriter<byte>(1024);
+
+    /// <summary>Drops this thread's buffer after an unusually large patch, so it is not kept for ever.</summary>
+    public static void ReleaseBuffer() => t_buffer = null;
+
     public static byte[] ToUtf8(IReadOnlyList<PatchOperation> operations)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
@@ -77,7 +98,7 @@ internal static class JsonPatchWriter
 
     public static void Write(IBufferWriter<byte> output, IReadOnlyList<PatchOperation> operations)
     {
-        using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        using var writer = new Utf8JsonWriter(output, Options);
         writer.WriteStartArray();
         foreach (var operation in operations)
         {

@@ -48,14 +48,25 @@ internal static partial class WebhookHost
             .ReadFrom.Configuration(configuration)
             .Enrich.FromLogContext();
         var format = configuration[$"{WebhookOptions.Section}:{nameof(WebhookOptions.LogFormat)}"];
-        if (string.Equals(format, nameof(LogFormat.Json), StringComparison.OrdinalIgnoreCase))
-        {
-            logger.WriteTo.Console(new RenderedCompactJsonFormatter());
-        }
-        else
-        {
-            logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", formatProvider: CultureInfo.InvariantCulture);
-        }
+        var json = string.Equals(format, nameof(LogFormat.Json), StringComparison.OrdinalIgnoreCase);
+
+        // A review's line is rendered and written to stdout by a background worker, not on the request: synchronous
+        // console writes halved the throughput (docs/performance.md). blockWhenFull keeps every line under overload
+        // (the request waits rather than the line being dropped); the queue is flushed when the host disposes the logger.
+        logger.WriteTo.Async(
+            sink =>
+            {
+                if (json)
+                {
+                    sink.Console(new RenderedCompactJsonFormatter());
+                }
+                else
+                {
+                    sink.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", formatProvider: CultureInfo.InvariantCulture);
+                }
+            },
+            bufferSize: 10_000,
+            blockWhenFull: true);
     }
 
     private static void ConfigureKestrel(WebHostBuilderContext context, KestrelServerOptions kestrel)

@@ -15,6 +15,11 @@ internal sealed class CheckTypeDerivation(IClusterState state)
 {
     private const int MaxSourcesShown = 3;
 
+    private static readonly KeptnOwnerKind[] AppKinds = [KeptnOwnerKind.KeptnApp, KeptnOwnerKind.KeptnAppContext];
+    private static readonly string CheckTypePath = JsonPointer.Of("spec", "checkType");
+    private static readonly string TaskTypePath = JsonPointer.Of("spec", "context", "taskType");
+    private static readonly string ObjectTypePath = JsonPointer.Of("spec", "context", "objectType");
+
     public void Apply(TaskUnderReview task, MutationPlan plan)
     {
         var spec = task.Spec;
@@ -35,7 +40,7 @@ internal sealed class CheckTypeDerivation(IClusterState state)
 
         var appName = NonEmpty(context.Field("appName")) ?? NonEmpty(spec.Field("app"));
         var workloadName = NonEmpty(context.Field("workloadName")) ?? NonEmpty(spec.Field("workload"));
-        var searched = new List<string>();
+        var searched = new List<Searched>(2);
         var match = objectType.StringOrNull() switch
         {
             null or "" => FindInWorkload(task.Namespace, appName, workloadName, definition, searched) ?? FindInApp(task.Namespace, appName, definition, searched),
@@ -60,9 +65,9 @@ internal sealed class CheckTypeDerivation(IClusterState state)
             }
             else
             {
-                foreach (var lookedAt in searched.Take(MaxSourcesShown))
+                for (var i = 0; i < searched.Count && i < MaxSourcesShown; i++)
                 {
-                    plan.Warn($"spec.checkType not derived: \"{definition}\" is not listed by {lookedAt}");
+                    plan.Warn($"spec.checkType not derived: \"{definition}\" is not listed by {searched[i]}");
                 }
             }
 
@@ -70,18 +75,18 @@ internal sealed class CheckTypeDerivation(IClusterState state)
         }
 
         var value = phase.ToCheckType();
-        plan.Set(!checkType.IsAbsent(), JsonPointer.Of("spec", "checkType"), value);
+        plan.Set(!checkType.IsAbsent(), CheckTypePath, value);
         if (context.ValueKind == JsonValueKind.Object)
         {
             var taskType = context.Field("taskType");
             if (taskType.IsUnsetString())
             {
-                plan.Set(!taskType.IsAbsent(), JsonPointer.Of("spec", "context", "taskType"), value);
+                plan.Set(!taskType.IsAbsent(), TaskTypePath, value);
             }
 
             if (objectType.IsUnsetString())
             {
-                plan.Set(!objectType.IsAbsent(), JsonPointer.Of("spec", "context", "objectType"), owner.Kind == KeptnOwnerKind.KeptnWorkload ? "Workload" : "App");
+                plan.Set(!objectType.IsAbsent(), ObjectTypePath, owner.Kind == KeptnOwnerKind.KeptnWorkload ? "Workload" : "App");
             }
         }
 
@@ -89,7 +94,7 @@ internal sealed class CheckTypeDerivation(IClusterState state)
     }
 
     /// <summary>The workload named in the context, else the operator's <c>&lt;app&gt;-&lt;workload&gt;</c> name for it.</summary>
-    private Match? FindInWorkload(string @namespace, string? appName, string? workloadName, string definition, List<string> searched)
+    private Match? FindInWorkload(string @namespace, string? appName, string? workloadName, string definition, List<Searched> searched)
     {
         if (workloadName is null)
         {
@@ -104,45 +109,69 @@ internal sealed class CheckTypeDerivation(IClusterState state)
 
         if (workload is null)
         {
-            searched.Add($"KeptnWorkload {workloadName} (missing)");
+            searched.Add(new Searched("KeptnWorkload", workloadName, Missing: true));
             return null;
         }
 
-        searched.Add($"{workload.Kind} {workload.Name}");
+        searched.Add(new Searched(workload.Kind, workload.Name));
         return Find([workload], definition);
     }
 
-    private Match? FindInApp(string @namespace, string? appName, string definition, List<string> searched)
+    private Match? FindInApp(string @namespace, string? appName, string definition, List<Searched> searched)
     {
         if (appName is null)
         {
             return null;
         }
 
-        var owners = new List<TaskListOwner>(2);
-        foreach (var kind in (KeptnOwnerKind[])[KeptnOwnerKind.KeptnApp, KeptnOwnerKind.KeptnAppContext])
+        var app = state.FindOwner(AppKinds[0], @namespace, appName);
+        var appContext = state.FindOwner(AppKinds[1], @namespace, appName);
+        foreach (var owner in (ReadOnlySpan<TaskListOwner?>)[app, appContext])
         {
-            if (state.FindOwner(kind, @namespace, appName) is { } owner)
+            if (owner is not null)
             {
-                owners.Add(owner);
-                searched.Add($"{owner.Kind} {owner.Name}");
+                searched.Add(new Searched(owner.Kind, owner.Name));
             }
         }
 
-        if (owners.Count == 0)
+        if (app is null && appContext is null)
         {
-            searched.Add($"KeptnApp {appName} (missing)");
+            searched.Add(new Searched("KeptnApp", appName, Missing: true));
             return null;
         }
 
-        return Find(owners, definition);
+        return app is null ? Find([appContext!], definition) : appContext is null ? Find([app], definition) : Find([app, appContext], definition);
     }
 
     /// <summary>The one phase the definition is listed for, a conflict when it is listed for several, or null when for none.</summary>
-    private static Match? Find(IEnumerable<TaskListOwner> owners, string definition)
+    /// <remarks>The common answer (one phase) allocates only the match; the conflict's details are gathered only for a conflict.</remarks>
+    private static Match? Find(ReadOnlySpan<TaskListOwner> owners, string definition)
     {
         Match? found = null;
-        var phases = new SortedSet<string>(StringComparer.Ordinal);
+        var phases = 0;
+        foreach (var owner in owners)
+        {
+            foreach (var list in owner.Lists)
+            {
+                if (list.TaskDefinitions.Contains(definition))
+                {
+                    phases |= 1 << (int)list.Phase;
+                    found ??= new Match(list.Phase, owner, list.Source, null);
+                }
+            }
+        }
+
+        if (phases == 0)
+        {
+            return null;
+        }
+
+        if ((phases & (phases - 1)) == 0)
+        {
+            return found;
+        }
+
+        var names = new SortedSet<string>(StringComparer.Ordinal);
         var listings = new List<Listing>();
         foreach (var owner in owners)
         {
@@ -150,19 +179,13 @@ internal sealed class CheckTypeDerivation(IClusterState state)
             {
                 if (list.TaskDefinitions.Contains(definition))
                 {
-                    phases.Add(list.Phase.ToCheckType());
+                    names.Add(list.Phase.ToCheckType());
                     listings.Add(new Listing(list.Phase.ToCheckType(), list.Source, $"{owner.Kind} {owner.Name}"));
-                    found ??= new Match(list.Phase, owner, list.Source, null);
                 }
             }
         }
 
-        return phases.Count switch
-        {
-            0 => null,
-            1 => found,
-            _ => Match.None with { Conflict = string.Join(", ", phases), Listings = listings },
-        };
+        return Match.None with { Conflict = string.Join(", ", names), Listings = listings };
     }
 
     private static string? NonEmpty(JsonElement value) => value.StringOrNull() is { Length: > 0 } text ? text : null;
@@ -175,4 +198,15 @@ internal sealed class CheckTypeDerivation(IClusterState state)
     }
 
     private sealed record Listing(string Phase, string Source, string Owner);
+
+    /// <summary>A place that was looked at, formatted only when a warning names it.</summary>
+    private readonly record struct Searched(string Kind, string Name, bool Missing = false)
+    {
+        public Searched(KeptnOwnerKind kind, string name)
+            : this(kind.ToString(), name)
+        {
+        }
+
+        public override string ToString() => Missing ? $"{Kind} {Name} (missing)" : $"{Kind} {Name}";
+    }
 }

@@ -13,6 +13,14 @@ namespace AdmissionWebhook.Mutation;
 /// </summary>
 internal sealed class DefaultsMutation(WebhookOptions options)
 {
+    private static readonly string RetriesPath = JsonPointer.Of("spec", "retries");
+    private static readonly string TimeoutPath = JsonPointer.Of("spec", "timeout");
+
+    // The options do not change while this instance lives: the texts and the boxed default are made once.
+    private readonly object _defaultRetries = options.DefaultRetries;
+    private readonly string _retriesAudit = $"defaulted to {options.DefaultRetries}: spec.retries was not set";
+    private readonly string _timeoutAudit = $"defaulted to {options.DefaultTimeout}: spec.timeout was not set";
+
     public void Apply(TaskUnderReview task, MutationPlan plan)
     {
         // v1alpha1/v1alpha2 have neither field: never add what the request's version does not have.
@@ -24,20 +32,20 @@ internal sealed class DefaultsMutation(WebhookOptions options)
         var retries = task.Spec.Field("retries");
         if (retries.IsAbsent())
         {
-            plan.Set(retries.ValueKind == JsonValueKind.Null, JsonPointer.Of("spec", "retries"), options.DefaultRetries);
-            plan.Audit("retries", $"defaulted to {options.DefaultRetries}: spec.retries was not set");
+            plan.Set(retries.ValueKind == JsonValueKind.Null, RetriesPath, _defaultRetries);
+            plan.Audit("retries", _retriesAudit);
         }
 
         var timeout = task.Spec.Field("timeout");
         if (timeout.IsAbsent())
         {
-            plan.Set(timeout.ValueKind == JsonValueKind.Null, JsonPointer.Of("spec", "timeout"), options.DefaultTimeout);
-            plan.Audit("timeout", $"defaulted to {options.DefaultTimeout}: spec.timeout was not set");
+            plan.Set(timeout.ValueKind == JsonValueKind.Null, TimeoutPath, options.DefaultTimeout);
+            plan.Audit("timeout", _timeoutAudit);
         }
         else if (BareSeconds(timeout) is { } seconds)
         {
             var duration = seconds + "s";
-            plan.Set(exists: true, JsonPointer.Of("spec", "timeout"), duration);
+            plan.Set(exists: true, TimeoutPath, duration);
             plan.Audit("timeout", $"rewritten from {timeout.GetRawText()} to \"{duration}\": a bare number is read as seconds");
             plan.Warn($"spec.timeout {timeout.GetRawText()} has no unit: read as seconds and stored as \"{duration}\"");
         }

@@ -427,11 +427,9 @@ internal sealed class FakeKubeApiServer : IAsyncDisposable
         }
 
         // The continue token carries the snapshot's resourceVersion and the offset of the next page.
-        List<JsonObject> items;
         long snapshot;
         lock (_gate)
         {
-            items = [.. ObjectsOf(plural).Values.Select(item => (JsonObject)item.DeepClone())];
             snapshot = _resourceVersion;
         }
 
@@ -443,9 +441,19 @@ internal sealed class FakeKubeApiServer : IAsyncDisposable
             offset = int.Parse(parts[1], CultureInfo.InvariantCulture);
         }
 
+        // Only the page is cloned (stored objects are replaced, never changed in place): lists of 100,000 objects
+        // (bench/Scale) stay linear.
         var limit = int.TryParse(request.Query.GetValueOrDefault("limit"), CultureInfo.InvariantCulture, out var asked) && asked > 0 ? asked : int.MaxValue;
-        var page = items.Skip(offset).Take(limit).ToList();
-        var next = offset + page.Count < items.Count ? $"{snapshot}:{offset + page.Count}" : null;
+        List<JsonObject> page;
+        int total;
+        lock (_gate)
+        {
+            var objects = ObjectsOf(plural);
+            total = objects.Count;
+            page = [.. objects.Values.Skip(offset).Take(limit).Select(item => (JsonObject)item.DeepClone())];
+        }
+
+        var next = offset + page.Count < total ? $"{snapshot}:{offset + page.Count}" : null;
         var metadata = new JsonObject { ["resourceVersion"] = snapshot.ToString(CultureInfo.InvariantCulture) };
         if (next is not null)
         {
