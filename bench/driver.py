@@ -92,6 +92,7 @@ def main():
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--log-level", default="", help="e.g. Warning: Serilog minimum level of the webhook (default: as shipped, Information)")
     parser.add_argument("--scenario", action="append", default=[], help="run only scenarios whose name contains this")
+    parser.add_argument("--webhook-dir", default="", help="a published webhook to measure instead of this tree's (e.g. an older commit's)")
     args = parser.parse_args()
     if args.quick:
         args.warmup, args.duration, args.rounds = 5, 3, 1
@@ -110,7 +111,7 @@ def main():
 
     floor_port, webhook_port, health_port = free_port(), free_port(), free_port()
     log = open(f"{out}/webhook.log", "wb")
-    webhook_cmd = server_pin + ["dotnet", f"{out}/webhook/AdmissionWebhook.dll", "--state", f"{root}/examples/cluster",
+    webhook_cmd = server_pin + ["dotnet", f"{args.webhook_dir or out + '/webhook'}/AdmissionWebhook.dll", "--state", f"{root}/examples/cluster",
                                 "--bind-address", "127.0.0.1", "--https-port", str(webhook_port), "--health-port", str(health_port),
                                 "--tls-cert", cert, "--tls-key", key]
     if args.log_level:

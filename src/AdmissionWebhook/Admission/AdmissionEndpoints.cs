@@ -70,9 +70,18 @@ internal static partial class AdmissionEndpoints
                     return;
                 }
 
-                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-                deadline.CancelAfter(ReviewDeadline.For(context.Request.Query["timeout"], options.LookupTimeout));
-                var outcome = await review(request, deadline.Token);
+                AdmissionOutcome outcome;
+                if (endpoint == "mutate")
+                {
+                    // Mutation answers from the cache alone and never takes the token: no linked source and timer per review.
+                    outcome = await review(request, context.RequestAborted);
+                }
+                else
+                {
+                    using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                    deadline.CancelAfter(ReviewDeadline.For(context.Request.Query["timeout"], options.LookupTimeout));
+                    outcome = await review(request, deadline.Token);
+                }
 
                 context.Response.StatusCode = StatusCodes.Status200OK;
                 context.Response.ContentType = "application/json";
