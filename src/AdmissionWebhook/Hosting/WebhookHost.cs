@@ -32,6 +32,7 @@ internal static partial class WebhookHost
         var app = builder.Build();
         app.UseRouting();
         app.UseListenerSeparation();
+        app.UseUndecodableJsonGuard();
         app.MapAdmissionEndpoints();
         app.MapWebhookHealthEndpoints();
         app.Lifetime.ApplicationStarted.Register(() => LogStarted(app));
