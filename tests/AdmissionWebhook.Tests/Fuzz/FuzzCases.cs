@@ -99,7 +99,7 @@ public static class FuzzCases
                     for (var i = 0; i < count; i++)
                     {
                         // Mostly inside the KeptnTask, where the rules read; sometimes anywhere in the envelope.
-                        var root = random.Next(4) != 0 && review["request"]?["object"] is JsonObject task ? task : review;
+                        var root = random.Next(4) != 0 && review["request"] is JsonObject request && request["object"] is JsonObject task ? task : review;
                         ReplaceRandomNode(root, random, () => RandomValue(random, 3));
                     }
 

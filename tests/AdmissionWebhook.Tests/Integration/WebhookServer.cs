@@ -100,8 +100,8 @@ public sealed class WebhookServer : IAsyncLifetime
         Health = new HttpClient { BaseAddress = HealthAddress, Timeout = StartStopTimeout };
     }
 
-    /// <summary>A new HTTPS client (own connection pool) that trusts only the test CA.</summary>
-    public HttpClient CreateHttpsClient()
+    /// <summary>A new HTTPS client (own connection pool) that trusts only the test CA, presenting <paramref name="clientCertificate"/> if given.</summary>
+    public HttpClient CreateHttpsClient(X509Certificate2? clientCertificate = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -109,6 +109,7 @@ public sealed class WebhookServer : IAsyncLifetime
             SslOptions = new SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) => Authority.Validates(certificate as X509Certificate2, errors),
+                ClientCertificates = clientCertificate is null ? null : [clientCertificate],
             },
         };
         return new HttpClient(handler, disposeHandler: true) { BaseAddress = HttpsAddress, Timeout = StartStopTimeout };
