@@ -104,6 +104,8 @@ internal static partial class AdmissionEndpoints
         await context.Response.WriteAsync(error + "\n", context.RequestAborted);
     }
 
+    private static string Shorten(string text) => text.Length <= 300 ? text : text[..297] + "...";
+
     /// <summary>
     /// Where the JSON breaks, without JsonException's message: that quotes the bad token, which can be kilobytes of the
     /// body (into the answer and a Warning log line). Found by the fuzz test.
@@ -127,8 +129,6 @@ internal static partial class AdmissionEndpoints
             return "(not valid Unicode)";
         }
     }
-
-    private static string Shorten(string text) => text.Length <= 300 ? text : text[..297] + "...";
 
     private static partial class Log
     {
