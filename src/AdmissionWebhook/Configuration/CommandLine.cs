@@ -12,6 +12,7 @@ internal static class CommandLine
         ["--bind-address"] = Key(nameof(WebhookOptions.BindAddress)),
         ["--tls-cert"] = Key(nameof(WebhookOptions.TlsCertFile)),
         ["--tls-key"] = Key(nameof(WebhookOptions.TlsKeyFile)),
+        ["--client-ca"] = Key(nameof(WebhookOptions.ClientCaFile)),
         ["--keptn-namespace"] = Key(nameof(WebhookOptions.KeptnNamespace)),
         ["--log-format"] = Key(nameof(WebhookOptions.LogFormat)),
     };
@@ -30,6 +31,7 @@ internal static class CommandLine
           --bind-address ADDR      address to listen on (default: all interfaces)
           --tls-cert FILE          PEM certificate chain (tls.crt); without it a development certificate is generated
           --tls-key FILE           PEM private key (tls.key)
+          --client-ca FILE         PEM CA: require a client certificate signed by it (the apiserver's) on HTTPS
           --keptn-namespace NS     namespace whose KeptnTaskDefinitions serve every namespace (default keptn-system)
           --log-format text|json   readable lines, or one JSON object per line (default text)
 

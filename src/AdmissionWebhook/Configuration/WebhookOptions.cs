@@ -40,6 +40,13 @@ public sealed class WebhookOptions
     /// <summary>PEM private key (tls.key).</summary>
     public string? TlsKeyFile { get; set; }
 
+    /// <summary>
+    /// PEM file of the CA(s) that sign the callers' client certificates. When set, the HTTPS listener refuses, during
+    /// the TLS handshake, every connection without a client certificate chaining to one of them (the kube-apiserver
+    /// presents one when its AdmissionConfiguration names a kubeconfig for this webhook). Read at start.
+    /// </summary>
+    public string? ClientCaFile { get; set; }
+
     /// <summary>Where the generated development certificate is kept between runs.</summary>
     public string DevCertificateDirectory { get; set; } = Path.Combine(OperatingSystem.IsWindows() ? Path.GetTempPath() : "/tmp", "keptn-task-webhook-dev-cert");
 

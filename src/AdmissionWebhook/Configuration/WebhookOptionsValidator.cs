@@ -26,6 +26,7 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
         CheckFile(options.TlsCertFile, "--tls-cert", nameof(options.TlsCertFile), failures);
         CheckFile(options.TlsKeyFile, "--tls-key", nameof(options.TlsKeyFile), failures);
         CheckFile(options.Kubeconfig, "--kubeconfig", nameof(options.Kubeconfig), failures);
+        CheckClientCa(options.ClientCaFile, failures);
         if (!string.IsNullOrWhiteSpace(options.StateDirectory) && !Directory.Exists(options.StateDirectory) && !File.Exists(options.StateDirectory))
         {
             failures.Add($"{Describe("--state", nameof(options.StateDirectory))} names \"{options.StateDirectory}\", which does not exist");
@@ -87,6 +88,31 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
         if (port is < 0 or > 65535)
         {
             failures.Add($"{Describe(flag, property)} must be a port from 1 to 65535 (or 0 for any free port), not {port}");
+        }
+    }
+
+    /// <summary>The client CA file, when given, must hold at least one PEM certificate of a certificate authority.</summary>
+    private static void CheckClientCa(string? path, List<string> failures)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return;
+        }
+
+        var setting = Describe("--client-ca", nameof(WebhookOptions.ClientCaFile));
+        if (!File.Exists(path))
+        {
+            failures.Add($"{setting} names \"{path}\", which does not exist");
+            return;
+        }
+
+        try
+        {
+            using var authorities = Hosting.ClientCertificateAuthority.Load(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            failures.Add($"{setting} \"{path}\" holds no usable CA certificate: {e.Message}");
         }
     }
 

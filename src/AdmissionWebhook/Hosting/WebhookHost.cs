@@ -32,6 +32,7 @@ internal static partial class WebhookHost
         var app = builder.Build();
         app.UseRouting();
         app.UseListenerSeparation();
+        app.UseUndecodableJsonGuard();
         app.MapAdmissionEndpoints();
         app.MapWebhookHealthEndpoints();
         app.Lifetime.ApplicationStarted.Register(() => LogStarted(app));
@@ -69,24 +70,66 @@ internal static partial class WebhookHost
             blockWhenFull: true);
     }
 
+    /// <summary>Connections the HTTPS listener holds at once; more are closed at accept (the health port is not counted).</summary>
+    internal const int MaxAdmissionConnections = 1000;
+
     private static void ConfigureKestrel(WebHostBuilderContext context, KestrelServerOptions kestrel)
     {
         var options = kestrel.ApplicationServices.GetRequiredService<IOptions<WebhookOptions>>().Value;
         var certificate = kestrel.ApplicationServices.GetRequiredService<ServingCertificate>();
         kestrel.AddServerHeader = false;
         kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes + 1;
-        kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
 
+        // Slow clients (slowloris) cannot hold the server: headers must be complete 10 s after a request starts, a body
+        // must keep coming at 1 KiB/s after a 5 s grace (the apiserver sends a review in one go), answers must be read
+        // as fast, and the TLS handshake must finish in 10 s. Idle keep-alive connections stay open 2 minutes, longer
+        // than the apiserver's own 90 s idle timeout, so it is the client that closes them and never races a POST
+        // against the server's close.
+        kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+        kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(5));
+        kestrel.Limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(5));
+        kestrel.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(2);
+
+        var clientAuthority = string.IsNullOrWhiteSpace(options.ClientCaFile) ? null : ClientCertificateAuthority.Load(options.ClientCaFile);
+        if (clientAuthority is not null)
+        {
+            var lifetime = kestrel.ApplicationServices.GetRequiredService<IHostApplicationLifetime>();
+            lifetime.ApplicationStopped.Register(clientAuthority.Dispose);
+            var logger = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("AdmissionWebhook");
+            Log.ClientCertificatesRequired(logger, clientAuthority.Subjects, clientAuthority.File);
+        }
+
+        var admissionConnections = 0;
         Listen(kestrel, options.BindAddress, options.HttpsPort, listen =>
         {
             listen.Protocols = HttpProtocols.Http1AndHttp2;
+            listen.Use(next => async connection =>
+            {
+                try
+                {
+                    if (Interlocked.Increment(ref admissionConnections) > MaxAdmissionConnections)
+                    {
+                        connection.Abort();
+                        return;
+                    }
+
+                    await next(connection);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref admissionConnections);
+                }
+            });
             listen.UseHttps(new TlsHandshakeCallbackOptions
             {
+                HandshakeTimeout = TimeSpan.FromSeconds(10),
                 OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
                 {
                     ServerCertificateContext = certificate.Context,
                     EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                     ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
+                    ClientCertificateRequired = clientAuthority is not null,
+                    RemoteCertificateValidationCallback = clientAuthority is null ? null : clientAuthority.Validate,
                 }),
             });
         });
@@ -132,5 +175,9 @@ internal static partial class WebhookHost
         [LoggerMessage(EventId = 20, EventName = "Started", Level = LogLevel.Information,
             Message = "KeptnTask admission webhook ready: POST /validate and /mutate on {HttpsAddresses}; /healthz and /readyz on {HttpAddresses}; cluster state: {State}; Keptn namespace {KeptnNamespace}")]
         public static partial void Started(ILogger logger, string httpsAddresses, string httpAddresses, string state, string keptnNamespace);
+
+        [LoggerMessage(EventId = 21, EventName = "ClientCertificatesRequired", Level = LogLevel.Information,
+            Message = "HTTPS callers must present a client certificate signed by {Authorities} (--client-ca {ClientCaFile}); others are refused in the TLS handshake")]
+        public static partial void ClientCertificatesRequired(ILogger logger, string authorities, string clientCaFile);
     }
 }

@@ -82,6 +82,68 @@ public sealed partial class LogLineTests : IAsyncLifetime
         Assert.True(text.Length < 2_000, $"a {text.Length}-character log line");
     }
 
+    [Fact]
+    public async Task NoLogEventAtAnyLevelCarriesAParameterValueOrTheObjectWhateverTheReviewPath()
+    {
+        // Distinctive values everywhere a user may put data, sent down every path: allowed, patched, denied 409/422,
+        // mistyped fields (400 in the answer), UPDATE with an oldObject, DELETE, other resources, v1beta1, v1alpha1.
+        const string Marker = "zz-leak-";
+        var cases = new List<(string Endpoint, JsonObject Review)>();
+        foreach (var file in (string[])["create-valid.json", "create-duplicate.json", "create-missing-definition.json", "create-invalid-name.json", "update-spec-changed.json", "update-metadata-only.json", "delete.json", "create-v1alpha1-task.json", "create-v1beta1-review.json", "create-unknown-fields.json"])
+        {
+            foreach (var endpoint in (string[])["/validate", "/mutate"])
+            {
+                var review = Examples.Review(file);
+                foreach (var side in (string[])["object", "oldObject"])
+                {
+                    if (review["request"]![side] is JsonObject task)
+                    {
+                        Plant(task, $"{Marker}{side}");
+                    }
+                }
+
+                cases.Add((endpoint, review));
+            }
+        }
+
+        var mistyped = Examples.Review("create-valid.json");
+        mistyped["request"]!["object"]!["spec"]!["parameters"] = $"{Marker}mistyped-parameters";
+        mistyped["request"]!["object"]!["spec"]!["retries"] = $"{Marker}mistyped-retries";
+        cases.Add(("/validate", mistyped));
+        cases.Add(("/mutate", mistyped));
+
+        foreach (var (endpoint, review) in cases)
+        {
+            var uid = $"{Guid.NewGuid()}";
+            review["request"]!["uid"] = uid;
+            await _server.Https.ReviewAsync(endpoint, review);
+            using var deadline = new CancellationTokenSource(LogDeadline);
+            await _sink.WaitForAsync(logEvent => Text(logEvent).Contains(uid, StringComparison.Ordinal), deadline.Token);
+        }
+
+        Assert.All(_sink.Events, logEvent => Assert.DoesNotContain(Marker, Everything(logEvent), StringComparison.Ordinal));
+        Assert.All(_sink.Events, logEvent => Assert.DoesNotContain("\"spec\"", Everything(logEvent), StringComparison.Ordinal));
+        Assert.True(_sink.Events.Count(logEvent => logEvent.MessageTemplate.Text.Contains("uid=", StringComparison.Ordinal)) >= cases.Count);
+    }
+
+    /// <summary>Puts a marked value into every field of a task that holds user data but is not a name the log line may show.</summary>
+    private static void Plant(JsonObject task, string marker)
+    {
+        var metadata = task["metadata"] as JsonObject ?? [];
+        task["metadata"] = metadata;
+        metadata["labels"] = new JsonObject { ["team"] = $"{marker}-label" };
+        metadata["annotations"] = new JsonObject { ["note"] = $"{marker}-annotation" };
+        if (task["spec"] is JsonObject spec)
+        {
+            spec["parameters"] = new JsonObject { ["map"] = new JsonObject { ["DB_PASSWORD"] = $"{marker}-parameter", ["TOKEN"] = $"{marker}-token" } };
+            spec["unknownField"] = $"{marker}-unknown";
+            if (spec["context"] is JsonObject context)
+            {
+                context["metadata"] = new JsonObject { ["commit"] = $"{marker}-context-metadata" };
+            }
+        }
+    }
+
     /// <summary>The line as the host's text format writes it (<c>{Message:lj}</c>: strings without quotes).</summary>
     private static string Text(LogEvent logEvent)
     {

@@ -18,6 +18,7 @@ public sealed class OptionsValidationTests : IDisposable
         { "the same port twice", ["--https-port", "18443", "--health-port", "18443"], ["--health-port", "18443"] },
         { "a Keptn namespace that is no namespace name", ["--keptn-namespace", "Keptn_System"], ["--keptn-namespace", "Keptn_System"] },
         { "a state folder that does not exist", ["--state", "/nonexistent/keptn-state"], ["--state", "/nonexistent/keptn-state"] },
+        { "a client CA file that does not exist", ["--client-ca", "/nonexistent/client-ca.crt"], ["--client-ca", "/nonexistent/client-ca.crt"] },
     };
 
     [Fact]

@@ -48,6 +48,25 @@ public sealed class TestCertificateAuthority : IDisposable
         return new IssuedCertificate(certificate.SerialNumber, certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
     }
 
+    /// <summary>A client certificate (clientAuth) this CA signed, with its private key, as the apiserver's kubeconfig entry holds one.</summary>
+    public X509Certificate2 IssueClientCertificate(string commonName = "kube-apiserver")
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2", "Client Authentication")], critical: false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7F;
+        var now = DateTimeOffset.UtcNow;
+        using var certificate = request.Create(Certificate, now.AddMinutes(-1), now.AddDays(1), serial);
+        using var withKey = certificate.CopyWithPrivateKey(key);
+
+        // Through PKCS#12, so the TLS stack gets a key it can use on every platform.
+        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), password: null);
+    }
+
     /// <summary>Accepts exactly the certificates this CA signed for 127.0.0.1/localhost: no system roots, no "accept everything".</summary>
     public bool Validates(X509Certificate2? presented, System.Net.Security.SslPolicyErrors errors)
     {

@@ -19,6 +19,7 @@ public sealed class WebhookServer : IAsyncLifetime
 
     private readonly Action<WebApplicationBuilder>? _configure;
     private readonly string[] _extraArgs;
+    private bool _manifestState = true;
     private WebApplication? _app;
 
     /// <summary>The shared server of the <see cref="SharedWebhookServer"/>.</summary>
@@ -73,6 +74,22 @@ public sealed class WebhookServer : IAsyncLifetime
         }
     }
 
+    /// <summary>A server of its own that watches the cluster of <paramref name="kubeconfig"/> instead of the example manifests.</summary>
+    public static async Task<WebhookServer> StartWatchingClusterAsync(string kubeconfig, Action<WebApplicationBuilder>? configure = null, params string[] extraArgs)
+    {
+        var server = new WebhookServer(configure, ["--kubeconfig", kubeconfig, .. extraArgs]) { _manifestState = false };
+        try
+        {
+            await server.InitializeAsync();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>The serve arguments for this server's certificate files, on loopback with free ports.</summary>
     public static string[] ServeArguments(string certificateFile, string keyFile) =>
     [
@@ -86,7 +103,13 @@ public sealed class WebhookServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = WebhookHost.Build([.. ServeArguments(Volume.CertificateFile, Volume.KeyFile), .. _extraArgs], _configure);
+        var serve = ServeArguments(Volume.CertificateFile, Volume.KeyFile).ToList();
+        if (!_manifestState)
+        {
+            serve.RemoveRange(serve.IndexOf("--state"), 2);
+        }
+
+        _app = WebhookHost.Build([.. serve, .. _extraArgs], _configure);
         using (var timeout = new CancellationTokenSource(StartStopTimeout))
         {
             await _app.StartAsync(timeout.Token);
@@ -100,8 +123,8 @@ public sealed class WebhookServer : IAsyncLifetime
         Health = new HttpClient { BaseAddress = HealthAddress, Timeout = StartStopTimeout };
     }
 
-    /// <summary>A new HTTPS client (own connection pool) that trusts only the test CA.</summary>
-    public HttpClient CreateHttpsClient()
+    /// <summary>A new HTTPS client (own connection pool) that trusts only the test CA, presenting <paramref name="clientCertificate"/> if given.</summary>
+    public HttpClient CreateHttpsClient(X509Certificate2? clientCertificate = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -109,6 +132,7 @@ public sealed class WebhookServer : IAsyncLifetime
             SslOptions = new SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) => Authority.Validates(certificate as X509Certificate2, errors),
+                ClientCertificates = clientCertificate is null ? null : [clientCertificate],
             },
         };
         return new HttpClient(handler, disposeHandler: true) { BaseAddress = HttpsAddress, Timeout = StartStopTimeout };
