@@ -21,12 +21,12 @@ internal static partial class AdmissionEndpoints
         group.MapPost("/validate", (HttpContext context) =>
         {
             var s = services ??= AdmissionServices.From(context.RequestServices);
-            return HandleAsync(context, "validate", s.Options, s.Logger, s.Metrics, s.Validate);
+            return HandleAsync(context, "validate", s.Options, s.Logger, s.Metrics, s.Validate, mayLookUp: true);
         });
         group.MapPost("/mutate", (HttpContext context) =>
         {
             var s = services ??= AdmissionServices.From(context.RequestServices);
-            return HandleAsync(context, "mutate", s.Options, s.Logger, s.Metrics, s.Mutate);
+            return HandleAsync(context, "mutate", s.Options, s.Logger, s.Metrics, s.Mutate, mayLookUp: false);
         });
         return group;
     }
@@ -37,7 +37,8 @@ internal static partial class AdmissionEndpoints
         WebhookOptions options,
         ILogger logger,
         WebhookMetrics metrics,
-        Func<AdmissionRequest, CancellationToken, ValueTask<AdmissionOutcome>> review)
+        Func<AdmissionRequest, CancellationToken, ValueTask<AdmissionOutcome>> review,
+        bool mayLookUp)
     {
         var started = Stopwatch.GetTimestamp();
         using var inFlight = metrics.Start();
@@ -71,7 +72,7 @@ internal static partial class AdmissionEndpoints
                 }
 
                 AdmissionOutcome outcome;
-                if (endpoint == "mutate")
+                if (!mayLookUp)
                 {
                     // Mutation answers from the cache alone and never takes the token: no linked source and timer per review.
                     outcome = await review(request, context.RequestAborted);
@@ -88,13 +89,14 @@ internal static partial class AdmissionEndpoints
                 AdmissionReviewWriter.Write(context.Response.BodyWriter, request.ReviewVersion, request.Uid, outcome);
                 await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
 
-                metrics.Reviewed(endpoint, request.Operation ?? string.Empty, outcome.Decision, Stopwatch.GetElapsedTime(started));
-                LogReview(logger, endpoint, request, outcome, started);
+                var elapsed = Stopwatch.GetElapsedTime(started);
+                metrics.Reviewed(endpoint, request.Operation ?? string.Empty, outcome.Decision, elapsed);
+                LogReview(logger, endpoint, request, outcome, elapsed);
             }
         }
     }
 
-    private static void LogReview(ILogger logger, string endpoint, AdmissionRequest request, AdmissionOutcome outcome, long started)
+    private static void LogReview(ILogger logger, string endpoint, AdmissionRequest request, AdmissionOutcome outcome, TimeSpan elapsed)
     {
         if (!logger.IsEnabled(LogLevel.Information))
         {
@@ -108,7 +110,7 @@ internal static partial class AdmissionEndpoints
         var operation = NameRule.Quote(request.Operation ?? "?");
         var uid = NameRule.Quote(request.Uid);
         var reason = outcome.Status is { } denial ? $"{denial.Code} {Shorten(denial.Message)}" : outcome.Patch.Count > 0 ? $"{outcome.Patch.Count} patch operations" : string.Empty;
-        var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var elapsedMs = elapsed.TotalMilliseconds;
         Log.Reviewed(logger, endpoint, operation, @namespace, name, uid, outcome.Decision, reason, request.DryRun, elapsedMs);
     }
 
