@@ -21,12 +21,12 @@ internal static partial class AdmissionEndpoints
         group.MapPost("/validate", (HttpContext context) =>
         {
             var s = services ??= AdmissionServices.From(context.RequestServices);
-            return HandleAsync(context, "validate", s.Options, s.Logger, s.Metrics, s.Validate, mayLookUp: true);
+            return HandleAsync(context, "validate", s, s.Validate, mayLookUp: true);
         });
         group.MapPost("/mutate", (HttpContext context) =>
         {
             var s = services ??= AdmissionServices.From(context.RequestServices);
-            return HandleAsync(context, "mutate", s.Options, s.Logger, s.Metrics, s.Mutate, mayLookUp: false);
+            return HandleAsync(context, "mutate", s, s.Mutate, mayLookUp: false);
         });
         return group;
     }
@@ -34,12 +34,11 @@ internal static partial class AdmissionEndpoints
     private static async Task HandleAsync(
         HttpContext context,
         string endpoint,
-        WebhookOptions options,
-        ILogger logger,
-        WebhookMetrics metrics,
+        AdmissionServices services,
         Func<AdmissionRequest, CancellationToken, ValueTask<AdmissionOutcome>> review,
         bool mayLookUp)
     {
+        var (options, logger, metrics) = (services.Options, services.Logger, services.Metrics);
         var started = Stopwatch.GetTimestamp();
         using var inFlight = metrics.Start();
         var (body, status, error) = await RequestBody.ReadAsync(context.Request, options.MaxRequestBodyBytes, context.RequestAborted);
@@ -91,14 +90,14 @@ internal static partial class AdmissionEndpoints
 
                 var elapsed = Stopwatch.GetElapsedTime(started);
                 metrics.Reviewed(endpoint, request.Operation ?? string.Empty, outcome.Decision, elapsed);
-                LogReview(logger, endpoint, request, outcome, elapsed);
+                LogReview(services.ReviewLog, endpoint, request, outcome, elapsed);
             }
         }
     }
 
-    private static void LogReview(ILogger logger, string endpoint, AdmissionRequest request, AdmissionOutcome outcome, TimeSpan elapsed)
+    private static void LogReview(ReviewLog log, string endpoint, AdmissionRequest request, AdmissionOutcome outcome, TimeSpan elapsed)
     {
-        if (!logger.IsEnabled(LogLevel.Information))
+        if (!log.IsEnabled)
         {
             return;
         }
@@ -109,9 +108,8 @@ internal static partial class AdmissionEndpoints
         var @namespace = NameRule.Quote(request.Namespace ?? string.Empty);
         var operation = NameRule.Quote(request.Operation ?? "?");
         var uid = NameRule.Quote(request.Uid);
-        var reason = outcome.Status is { } denial ? $"{denial.Code} {Shorten(denial.Message)}" : outcome.Patch.Count > 0 ? $"{outcome.Patch.Count} patch operations" : string.Empty;
-        var elapsedMs = elapsed.TotalMilliseconds;
-        Log.Reviewed(logger, endpoint, operation, @namespace, name, uid, outcome.Decision, reason, request.DryRun, elapsedMs);
+        var reason = outcome.Status is { } denial ? $"{denial.Code} {Shorten(denial.Message)}" : outcome.Patch.Count > 0 ? PatchOperations(outcome.Patch.Count) : null;
+        log.Reviewed(endpoint, operation, @namespace, name, uid, outcome.Decision, reason, request.DryRun, elapsed);
     }
 
     private static async Task RejectAsync(HttpContext context, ILogger logger, WebhookMetrics metrics, string endpoint, int status, string error)
@@ -123,9 +121,15 @@ internal static partial class AdmissionEndpoints
         await context.Response.WriteAsync(error + "\n", context.RequestAborted);
     }
 
+    // A mutation patches at most a handful of fields: their reason texts are made once.
+    private static readonly string[] PatchOperationCounts = [.. Enumerable.Range(0, 16).Select(count => $"{count} patch operations")];
+
+    private static string PatchOperations(int count) => count < PatchOperationCounts.Length ? PatchOperationCounts[count] : $"{count} patch operations";
+
     private sealed record AdmissionServices(
         WebhookOptions Options,
         ILogger Logger,
+        ReviewLog ReviewLog,
         WebhookMetrics Metrics,
         Func<AdmissionRequest, CancellationToken, ValueTask<AdmissionOutcome>> Validate,
         Func<AdmissionRequest, CancellationToken, ValueTask<AdmissionOutcome>> Mutate)
@@ -135,7 +139,8 @@ internal static partial class AdmissionEndpoints
             var reviewer = services.GetRequiredService<KeptnTaskReviewer>();
             return new AdmissionServices(
                 services.GetRequiredService<IOptions<WebhookOptions>>().Value,
-                services.GetRequiredService<ILoggerFactory>().CreateLogger("AdmissionWebhook.Admission"),
+                services.GetRequiredService<ILoggerFactory>().CreateLogger(ReviewLog.Category),
+                services.GetRequiredService<ReviewLog>(),
                 services.GetRequiredService<WebhookMetrics>(),
                 reviewer.ValidateAsync,
                 (request, _) => ValueTask.FromResult(reviewer.Mutate(request)));
@@ -170,10 +175,6 @@ internal static partial class AdmissionEndpoints
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1, EventName = "Reviewed", Level = LogLevel.Information,
-            Message = "{Endpoint} {Operation} {Namespace}/{Name} uid={Uid}: {Decision} {Reason} dryRun={DryRun} in {DurationMs:0.000} ms")]
-        public static partial void Reviewed(ILogger logger, string endpoint, string operation, string Namespace, string name, string uid, string decision, string reason, bool dryRun, double durationMs);
-
         [LoggerMessage(EventId = 2, EventName = "RejectedBody", Level = LogLevel.Warning, Message = "{Endpoint}: answered HTTP {Status} to a body that is not an AdmissionReview: {Error}")]
         public static partial void Rejected(ILogger logger, string endpoint, int status, string error);
     }

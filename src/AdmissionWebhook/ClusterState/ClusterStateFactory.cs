@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AdmissionWebhook.Configuration;
 using AdmissionWebhook.Observability;
 using k8s;
@@ -27,22 +28,29 @@ internal static class ClusterStateFactory
             return ManifestClusterState.Load([value.StateDirectory]);
         }
 
-        if (ClusterConnection(value) is { } connection)
+        return (IClusterState?)Connect(services, value) ?? ManifestClusterState.Load([EmbeddedStateDirectory()]);
+    }
+
+    // Kept out of Create, with no Kubernetes client type in its signature, so a process on a manifest folder never
+    // loads the client's assembly (about 3 MiB of RSS).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static KubernetesClusterState? Connect(IServiceProvider services, WebhookOptions value)
+    {
+        if (ClusterConnection(value) is not { } connection)
         {
-            var client = new Kubernetes(connection.Configuration);
-            return new KubernetesClusterState(
-                client,
-                options,
-                services.GetRequiredService<ILogger<KubernetesClusterState>>(),
-                services.GetRequiredService<TimeProvider>(),
-                $"{connection.Configuration.Host} ({connection.Source})",
-                services.GetRequiredService<WebhookMetrics>())
-            {
-                WatchTimeout = value.WatchTimeout,
-            };
+            return null;
         }
 
-        return ManifestClusterState.Load([EmbeddedStateDirectory()]);
+        return new KubernetesClusterState(
+            new Kubernetes(connection.Configuration),
+            services.GetRequiredService<IOptions<WebhookOptions>>(),
+            services.GetRequiredService<ILogger<KubernetesClusterState>>(),
+            services.GetRequiredService<TimeProvider>(),
+            $"{connection.Configuration.Host} ({connection.Source})",
+            services.GetRequiredService<WebhookMetrics>())
+        {
+            WatchTimeout = value.WatchTimeout,
+        };
     }
 
     private static (KubernetesClientConfiguration Configuration, string Source)? ClusterConnection(WebhookOptions options)

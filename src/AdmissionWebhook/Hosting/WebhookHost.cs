@@ -5,14 +5,19 @@ using System.Security.Authentication;
 using AdmissionWebhook.Admission;
 using AdmissionWebhook.ClusterState;
 using AdmissionWebhook.Configuration;
+using AdmissionWebhook.Observability;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
 using Serilog;
+using Serilog.Configuration;
 using Serilog.Events;
+using Serilog.Formatting;
 using Serilog.Formatting.Compact;
+using Serilog.Formatting.Display;
+using Serilog.Settings.Configuration;
 using ILogger = Microsoft.Extensions.Logging.ILogger;
 
 namespace AdmissionWebhook.Hosting;
@@ -22,7 +27,7 @@ internal static partial class WebhookHost
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddCommandLine(args, CommandLine.ServeSwitches.ToDictionary());
         builder.Services.AddSerilog((services, logger) => ConfigureLogging(logger, builder.Configuration));
         builder.Services.AddKeptnTaskAdmission();
@@ -46,28 +51,28 @@ internal static partial class WebhookHost
         logger.MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
-            .ReadFrom.Configuration(configuration)
+
+            // Off, above Fatal: while this category is enabled at any level, ASP.NET Core starts an Activity and a log
+            // scope for every request, which cost more than a review's rules (docs/performance.md). Its only lines are
+            // per-request ones; a failed start still surfaces as the exception Program reports.
+            .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LogEventLevel.Fatal + 1)
+
+            // Only levels come from configuration; naming the assembly spares the reader a scan of every dependency.
+            .ReadFrom.Configuration(configuration, new ConfigurationReaderOptions(typeof(Serilog.Log).Assembly))
             .Enrich.FromLogContext();
         var format = configuration[$"{WebhookOptions.Section}:{nameof(WebhookOptions.LogFormat)}"];
         var json = string.Equals(format, nameof(LogFormat.Json), StringComparison.OrdinalIgnoreCase);
 
-        // A review's line is rendered and written to stdout by a background worker, not on the request: synchronous
-        // console writes halved the throughput (docs/performance.md). blockWhenFull keeps every line under overload
-        // (the request waits rather than the line being dropped); the queue is flushed when the host disposes the logger.
-        logger.WriteTo.Async(
-            sink =>
-            {
-                if (json)
-                {
-                    sink.Console(new RenderedCompactJsonFormatter());
-                }
-                else
-                {
-                    sink.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", formatProvider: CultureInfo.InvariantCulture);
-                }
-            },
-            bufferSize: 10_000,
-            blockWhenFull: true);
+        // Lines are rendered and written to stdout by Serilog's batching loop, a batch per write, never on a review
+        // (docs/performance.md). A line waits at most BufferingTimeLimit. If stdout blocks (a stuck log pipe) lines queue
+        // up to QueueLimit and then are dropped: a review never waits for the log, which would stall every KeptnTask
+        // write in the cluster. The queue is flushed when the host disposes the logger.
+        ITextFormatter formatter = json
+            ? new RenderedCompactJsonFormatter()
+            : new MessageTemplateTextFormatter("[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", CultureInfo.InvariantCulture);
+        logger.WriteTo.Sink(
+            new StandardOutputSink(formatter, Console.OpenStandardOutput()),
+            new BatchingOptions { BatchSizeLimit = 1000, BufferingTimeLimit = TimeSpan.FromMilliseconds(100), EagerlyEmitFirstEvent = true, QueueLimit = 100_000 });
     }
 
     /// <summary>Connections the HTTPS listener holds at once; more are closed at accept (the health port is not counted).</summary>

@@ -30,6 +30,7 @@ internal static class WebhookServiceCollectionExtensions
         services.TryAddSingleton<KeptnTaskReviewer>();
         services.TryAddSingleton<ServingCertificate>();
         services.TryAddSingleton<WebhookMetrics>();
+        services.TryAddSingleton(provider => new ReviewLog(provider.GetRequiredService<Serilog.ILogger>()));
         services.AddHostedService(provider => provider.GetRequiredService<ServingCertificate>());
         services.AddWebhookHealthChecks();
         services.AddHostedService<ShutdownDrain>();
