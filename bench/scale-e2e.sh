@@ -8,6 +8,8 @@
 #    (tests/AdmissionWebhook.E2E/Harness/ControlPlane.cs), installs the Keptn CRDs of tests/e2e/testdata/crds;
 # 3. creates the namespaces and objects with concurrent POSTs (bench/ScaleE2E/scale_e2e.py populate) and prints the
 #    creation rate;
+#    Before: the same webhook against the empty cluster (baseline RSS); after: a "list floor", a plain client listing
+#    every kind in pages of 500 without decoding (what the apiserver alone needs to serve the webhook's first lists);
 # 4. starts the published webhook with --kubeconfig (the admin's) and a throw-away certificate (certs/generate.sh) and
 #    measures (scale_e2e.py measure): start → first /readyz 200, VmRSS/VmHWM after the sync, the managed heap (through
 #    DOTNET_STARTUP_HOOKS=HeapProbe.dll: the webhook's /metrics has no .NET runtime collectors), the latency of
@@ -162,6 +164,13 @@ kubectl_ wait --for=condition=Established --timeout=60s -f "$repo/tests/e2e/test
 elapsed_ms=$(($(date +%s%3N) - clock))
 log "control plane ready with the CRDs in $((elapsed_ms / 1000)).$(printf '%03d' $((elapsed_ms % 1000))) s ($server)"
 
+# The same webhook against the empty cluster: what the process costs before it caches anything.
+log "the webhook against the empty cluster (baseline)"
+python3 "$helper" measure --baseline --dll "$work/publish/AdmissionWebhook.dll" --kubeconfig "$kubeconfig" \
+    --certs "$work/certs" --work "$work" --probe "$work/heap-probe/HeapProbe.dll" --figures "$work/baseline.json" \
+    --tasks 0 --definitions 0 --workloads 0
+rm -f "$work/webhook.pid"
+
 # --- 3. the objects ---------------------------------------------------------------------------------------------------
 log "creating 100 namespaces, $definitions KeptnTaskDefinitions, $tasks KeptnTasks, $workloads KeptnWorkloads ($concurrency concurrent POSTs)"
 python3 "$helper" populate --server "$server" --token "$token" --cafile "$ca" --concurrency "$concurrency" \
@@ -169,6 +178,9 @@ python3 "$helper" populate --server "$server" --token "$token" --cafile "$ca" --
 log "etcd database: $(du -sh "$work/etcd-data" | cut -f1) on disk; kube-apiserver RSS $(($(awk '/VmRSS/ {print $2}' "/proc/$(cat "$work/kube-apiserver.pid")/status") / 1024)) MiB"
 # Let the apiserver and etcd settle (compaction, watch-cache) before the webhook's lists are timed.
 sleep 5
+
+log "list floor: every kind in pages of 500 with a plain client"
+python3 "$helper" list-floor --server "$server" --token "$token" --cafile "$ca" --out "$work/floor.json"
 
 # --- 4. the webhook ---------------------------------------------------------------------------------------------------
 log "starting the webhook (dotnet $work/publish/AdmissionWebhook.dll --kubeconfig ...), load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -179,7 +191,8 @@ probe=(--probe "$work/heap-probe/HeapProbe.dll")
 for run in $(seq 1 "$runs"); do
     [ "$runs" -eq 1 ] || log "webhook run $run of $runs"
     python3 "$helper" measure --dll "$work/publish/AdmissionWebhook.dll" --kubeconfig "$kubeconfig" --certs "$work/certs" \
-        --work "$work" "${probe[@]}" --populate-json "$work/populate.json" --figures "$work/figures-$run.json" \
+        --work "$work" "${probe[@]}" --populate-json "$work/populate.json" \
+        --baseline-json "$work/baseline.json" --floor-json "$work/floor.json" --figures "$work/figures-$run.json" \
         --apiserver-pid "$work/kube-apiserver.pid" --etcd-pid "$work/etcd.pid" \
         --tasks "$tasks" --definitions "$definitions" --workloads "$workloads" --reviews "$reviews" --idle "$idle" | tee -a "$report"
 done

@@ -9,6 +9,11 @@
       starts the published webhook against that cluster, measures the time from its start to the first /readyz 200,
       its memory after the sync (VmRSS/VmHWM from /proc, the managed heap through the HeapProbe startup hook), the
       latency of /validate reviews, the memory after them and after 30 s idle, and prints a markdown table.
+      --baseline: only start → ready and the memory (for the same webhook against the empty cluster).
+
+  scale_e2e.py list-floor --server URL --token T --cafile F
+      lists every kind in pages of 500 (as the webhook's caches do, one thread per kind) and reads the bytes without
+      decoding them: how long the apiserver alone needs to serve what the webhook reads at start.
 """
 
 import argparse
@@ -167,6 +172,53 @@ def populate(args):
         json.dump({"steps": results, "seconds": seconds, "objects": objects, "concurrency": args.concurrency}, f)
 
 
+# --- list-floor --------------------------------------------------------------------------------------------------------
+
+def list_floor(args):
+    host, port = args.server.removeprefix("https://").rsplit(":", 1)
+    context = ssl.create_default_context(cafile=args.cafile)
+    context.check_hostname = False
+    headers = {"Authorization": f"Bearer {args.token}", "Accept": "application/json"}
+    kinds = {"KeptnTaskDefinition": "keptntaskdefinitions", "KeptnTask": "keptntasks", "KeptnWorkload": "keptnworkloads",
+             "KeptnApp": "keptnapps", "KeptnAppContext": "keptnappcontexts"}
+    results = {}
+
+    def lister(kind, plural):
+        conn = http.client.HTTPSConnection(host, int(port), context=context, timeout=120)
+        clock = time.monotonic()
+        size, token = 0, ""
+        while True:
+            path = f"/apis/{GROUP}/{VERSION}/{plural}?limit=500" + (f"&continue={token}" if token else "")
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+            if response.status != 200:
+                raise SystemExit(f"GET {path}: {response.status} {data[:300]!r}")
+            size += len(data)
+            # Only the continue token is looked for: the page is not decoded.
+            # The list's metadata comes before or after the items: look only at both ends.
+            marker = data.find(b'"continue":"', 0, 1000)
+            if marker < 0:
+                marker = data.find(b'"continue":"', max(0, len(data) - 1000))
+            token = data[marker + 12:data.index(b'"', marker + 12)].decode() if marker >= 0 else ""
+            if not token:
+                break
+        results[kind] = (time.monotonic() - clock, size)
+        conn.close()
+
+    clock = time.monotonic()
+    threads = [threading.Thread(target=lister, args=item) for item in kinds.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seconds = time.monotonic() - clock
+    print(f"  list floor: {seconds:.2f} s for all kinds in parallel; "
+          + ", ".join(f"{k} {v[0]:.1f} s {v[1] / 1048576:.0f} MiB" for k, v in results.items()), flush=True)
+    with open(args.out, "w") as f:
+        json.dump({"seconds": seconds, "kinds": results}, f)
+
+
 # --- measure -----------------------------------------------------------------------------------------------------------
 
 def load_average():
@@ -180,6 +232,12 @@ def status_kib(pid, field):
             if line.startswith(field + ":"):
                 return int(line.split()[1])
     raise KeyError(field)
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port():
@@ -277,12 +335,14 @@ def measure(args):
                 last = body.strip().replace("\n", "; ")
             except OSError as error:
                 last = str(error)
-            time.sleep(0.02)
+            # Every not-ready answer is an ERR line in the webhook's log: poll at 10 Hz, not faster.
+            time.sleep(0.1)
         figures["ready_s"] = time.monotonic() - clock
         pid = process.pid
+        figures["cpu_ready_s"] = cpu_seconds(pid)
         figures["rss_ready_kib"] = status_kib(pid, "VmRSS")
         figures["hwm_ready_kib"] = status_kib(pid, "VmHWM")
-        print(f"  ready after {figures['ready_s']:.2f} s; RSS {mib(figures['rss_ready_kib']):.1f} MiB, "
+        print(f"  ready after {figures['ready_s']:.2f} s (webhook CPU {figures['cpu_ready_s']:.1f} s); RSS {mib(figures['rss_ready_kib']):.1f} MiB, "
               f"peak {mib(figures['hwm_ready_kib']):.1f} MiB", flush=True)
 
         # --- what /metrics says (the cache sizes; the .NET runtime collectors, if any)
@@ -307,6 +367,10 @@ def measure(args):
 
         # --- the managed heap as it is after the sync (no forced collection)
         figures["heap_ready"] = probe.read(collect=False) if probe else None
+        if args.baseline:
+            with open(args.figures or os.path.join(args.work, "baseline.json"), "w") as f:
+                json.dump(figures, f, indent=2)
+            return
 
         # --- reviews over HTTPS
         context = ssl.create_default_context(cafile=os.path.join(args.certs, "ca.crt"))
@@ -407,14 +471,25 @@ def print_table(args, f):
                 f"committed {mib(h['committed_bytes'], 'b'):.1f} MiB; gen2 collections {h['gen2_collections']})")
 
     rows = []
+    if args.baseline_json and os.path.exists(args.baseline_json):
+        with open(args.baseline_json) as b:
+            base = json.load(b)
+        rows.append(("the same webhook against the empty cluster (CRDs, no objects): start → ready, RSS, managed heap",
+                     f"{base['ready_s']:.2f} s; {mib(base['rss_ready_kib']):.1f} MiB (peak {mib(base['hwm_ready_kib']):.1f} MiB); "
+                     + (f"{mib(base['heap_ready']['total_memory_bytes'], 'b'):.1f} MiB" if base.get("heap_ready") else "n/a")))
     if populate_info:
         for step in populate_info["steps"]:
             rows.append((f"creating {step['count']:,} {step['kind']} ({populate_info['concurrency']} concurrent POSTs)",
                          f"{step['seconds']:.1f} s = {step['rate']:,.0f}/s"))
         rows.append(("creating all objects", f"{populate_info['seconds']:.1f} s = "
                      f"{populate_info['objects'] / populate_info['seconds']:,.0f}/s"))
+    if args.floor_json and os.path.exists(args.floor_json):
+        with open(args.floor_json) as fl:
+            floor = json.load(fl)
+        rows.append(("floor: a plain client lists every kind in pages of 500 (bytes read, not decoded)",
+                     f"{floor['seconds']:.2f} s ({', '.join(f'{k} {v[0]:.1f} s / {v[1] / 1048576:.0f} MiB' for k, v in floor['kinds'].items())})"))
     rows += [
-        ("webhook start → first /readyz 200", f"{f['ready_s']:.2f} s"),
+        ("webhook start → first /readyz 200", f"{f['ready_s']:.2f} s (CPU of the webhook until then: {f['cpu_ready_s']:.1f} s)"),
         ("objects cached (from /metrics)", ", ".join(f"{k} {v:,}" for k, v in sorted(f["cache_objects"].items()))),
         ("process RSS at ready (VmRSS)", f"{mib(f['rss_ready_kib']):.1f} MiB"),
         ("process peak RSS at ready (VmHWM)", f"{mib(f['hwm_ready_kib']):.1f} MiB"),
@@ -453,7 +528,7 @@ def print_table(args, f):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("populate", "measure"):
+    for name in ("populate", "measure", "list-floor"):
         p = sub.add_parser(name)
         p.add_argument("--tasks", type=int, default=100_000)
         p.add_argument("--definitions", type=int, default=10_000)
@@ -464,6 +539,11 @@ def main():
     p.add_argument("--cafile", required=True)
     p.add_argument("--concurrency", type=int, default=24)
     p.add_argument("--out", required=True)
+    p = sub.choices["list-floor"]
+    p.add_argument("--server", required=True)
+    p.add_argument("--token", required=True)
+    p.add_argument("--cafile", required=True)
+    p.add_argument("--out", required=True)
     p = sub.choices["measure"]
     p.add_argument("--dll", required=True)
     p.add_argument("--kubeconfig", required=True)
@@ -472,6 +552,9 @@ def main():
     p.add_argument("--probe")
     p.add_argument("--populate-json")
     p.add_argument("--figures", help="where to write the figures as JSON (default WORK/figures.json)")
+    p.add_argument("--baseline", action="store_true", help="only start → ready and memory; no reviews, no table")
+    p.add_argument("--baseline-json", help="figures of a --baseline run, shown in the table")
+    p.add_argument("--floor-json", help="figures of list-floor, shown in the table")
     p.add_argument("--apiserver-pid")
     p.add_argument("--etcd-pid")
     p.add_argument("--reviews", type=int, default=200)
@@ -479,7 +562,7 @@ def main():
     p.add_argument("--idle", type=float, default=30)
     p.add_argument("--ready-timeout", type=float, default=300)
     args = parser.parse_args()
-    populate(args) if args.command == "populate" else measure(args)
+    {"populate": populate, "measure": measure, "list-floor": list_floor}[args.command](args)
 
 
 if __name__ == "__main__":
