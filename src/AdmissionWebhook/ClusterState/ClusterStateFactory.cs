@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using AdmissionWebhook.Configuration;
 using AdmissionWebhook.Observability;
 using k8s;
+using k8s.Exceptions;
 using Microsoft.Extensions.Options;
 
 namespace AdmissionWebhook.ClusterState;
@@ -61,7 +62,14 @@ internal static class ClusterStateFactory
         (KubernetesClientConfiguration Configuration, string Source)? connection = null;
         if (!string.IsNullOrWhiteSpace(kubeconfig))
         {
-            connection = (KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig), $"kubeconfig {kubeconfig}");
+            try
+            {
+                connection = (KubernetesClientConfiguration.BuildConfigFromConfigObject(KubeconfigFile.Load(kubeconfig)), $"kubeconfig {kubeconfig}");
+            }
+            catch (KubeConfigException e)
+            {
+                throw new FormatException($"kubeconfig {kubeconfig} cannot be used:", e);
+            }
         }
         else if (KubernetesClientConfiguration.IsInCluster())
         {

@@ -27,6 +27,7 @@ internal sealed partial class ResourceCache
     private static readonly TimeSpan QuickExpiry = TimeSpan.FromSeconds(5);
 
     private volatile bool _synced;
+    private readonly TaskCompletionSource _firstSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DateTimeOffset _lastListed = DateTimeOffset.MinValue;
     private int _quickExpiries;
 
@@ -50,6 +51,9 @@ internal sealed partial class ResourceCache
 
     /// <summary>True once the first complete list is in the store; stays true across reconnects and relists.</summary>
     public bool IsSynced => _synced;
+
+    /// <summary>Completes when the first complete list is in the store.</summary>
+    public Task FirstSync => _firstSync.Task;
 
     /// <summary>Count of reconnects and relists, for tests and diagnostics.</summary>
     public int Restarts { get; private set; }
@@ -147,6 +151,7 @@ internal sealed partial class ResourceCache
         _lastListed = _time.GetUtcNow();
         var firstSync = !_synced;
         _synced = true;
+        _firstSync.TrySetResult();
         Log.Listed(_logger, _resource.Kind, _version, seen.Count, resourceVersion, firstSync);
         return resourceVersion;
     }
