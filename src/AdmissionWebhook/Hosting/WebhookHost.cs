@@ -32,11 +32,6 @@ internal static partial class WebhookHost
         builder.Services.AddSerilog((services, logger) => ConfigureLogging(logger, builder.Configuration));
         builder.Services.AddKeptnTaskAdmission();
         builder.WebHost.ConfigureKestrel(ConfigureKestrel);
-
-        // A review's code never blocks (lookups are awaited, the log is written by a background loop), so Kestrel may run
-        // it on the socket thread that read the request instead of handing it to the thread pool: 9% more reviews per
-        // second on one core (docs/performance.md).
-        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         configure?.Invoke(builder);
 
         var app = builder.Build();
