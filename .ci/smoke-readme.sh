@@ -22,5 +22,7 @@ echo "$answer"
 grep -q '"allowed":false' <<<"$answer"
 grep -q '"code":409' <<<"$answer"
 grep -q 'helloworldtask-2' <<<"$answer"
-grep -q 'validate CREATE podtato-kubectl/helloworldtask-1' "$out" || { echo "no review log line:"; cat "$out"; exit 1; }
+# Log lines are written in batches (at most 100 ms apart): give the line a moment to arrive.
+for _ in $(seq 20); do grep -q 'validate CREATE podtato-kubectl/helloworldtask-1' "$out" && break; sleep 0.1; done
+grep -q 'validate CREATE podtato-kubectl/helloworldtask-1' "$out" || { echo "no review log line within 2 s:"; cat "$out"; exit 1; }
 echo "README run command and curl: OK"
