@@ -28,7 +28,7 @@ public sealed class LiveClusterTests(LiveClusterFixture live, ITestOutputHelper 
 
         AssertAllowed(applied);
         Assert.Contains("keptntask.lifecycle.keptn.sh/live-entry-check-1 created", applied.StdOut, StringComparison.Ordinal);
-        Assert.Contains($"mutate CREATE {Namespace}/live-entry-check-1 ", live.Webhook.Output, StringComparison.Ordinal);
+        await live.Webhook.AssertLoggedAsync($"mutate CREATE {Namespace}/live-entry-check-1 ");
         var spec = await StoredSpecAsync("live-entry-check-1");
         Assert.Equal(10, spec.GetProperty("retries").GetInt32());
         Assert.Equal("5m", spec.GetProperty("timeout").GetString());
@@ -74,7 +74,7 @@ public sealed class LiveClusterTests(LiveClusterFixture live, ITestOutputHelper 
         Assert.Contains("keptntask.lifecycle.keptn.sh/live-labelled-1 labeled", labelled.StdOut, StringComparison.Ordinal);
         var stored = await StoredAsync("keptntask", "live-labelled-1");
         Assert.Equal("relabelled", stored.GetProperty("metadata").GetProperty("labels").GetProperty("e2e.keptn.sh/run").GetString());
-        Assert.Contains($"validate UPDATE {Namespace}/live-labelled-1 ", live.Webhook.Output, StringComparison.Ordinal);
+        await live.Webhook.AssertLoggedAsync($"validate UPDATE {Namespace}/live-labelled-1 ");
     }
 
     [E2EFact]
@@ -176,7 +176,7 @@ public sealed class LiveClusterTests(LiveClusterFixture live, ITestOutputHelper 
         var fresh = await ApplyAsync(TaskYaml("live-dry-new-1"), "--dry-run=server");
         AssertAllowed(fresh);
         Assert.Contains("keptntask.lifecycle.keptn.sh/live-dry-new-1 created (server dry run)", fresh.StdOut, StringComparison.Ordinal);
-        Assert.Contains($"validate CREATE {Namespace}/live-dry-new-1 ", live.Webhook.Output, StringComparison.Ordinal);
+        await live.Webhook.AssertLoggedAsync($"validate CREATE {Namespace}/live-dry-new-1 ");
         await AssertNotStoredAsync("live-dry-new-1");
     }
 
@@ -197,7 +197,7 @@ public sealed class LiveClusterTests(LiveClusterFixture live, ITestOutputHelper 
             Assert.Equal("Workload", spec.GetProperty("context").GetProperty("objectType").GetString());
         }
 
-        Assert.Contains($"mutate CREATE {Namespace}/live-v1alpha3-1 ", live.Webhook.Output, StringComparison.Ordinal);
+        await live.Webhook.AssertLoggedAsync($"mutate CREATE {Namespace}/live-v1alpha3-1 ");
     }
 
     [E2EFact]

@@ -103,7 +103,7 @@ public sealed class ManifestTests(ControlPlane controlPlane, ITestOutputHelper o
         Assert.False(refused.Succeeded, refused.ToString());
         Assert.Contains("admission webhook \"validate.keptntasks.lifecycle.keptn.sh\" denied the request", refused.StdErr, StringComparison.Ordinal);
         Assert.Contains("no-such-definition", refused.StdErr, StringComparison.Ordinal);
-        Assert.Contains($"validate CREATE {Namespace}/generated-certs-run-1 ", webhook.Output, StringComparison.Ordinal);
+        await webhook.AssertLoggedAsync($"validate CREATE {Namespace}/generated-certs-run-1 ");
     }
 
     public void Dispose() => temp.Dispose();

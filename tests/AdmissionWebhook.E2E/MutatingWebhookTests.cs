@@ -44,7 +44,7 @@ public sealed class MutatingWebhookTests(ControlPlane controlPlane, ITestOutputH
         output.WriteLine(applied.ToString());
 
         Assert.True(applied.Succeeded, applied + "\nwebhook output:\n" + webhook.Process.Tail());
-        Assert.Contains("mutate CREATE podtato-kubectl/pre-check-mutated-1 ", webhook.Output, StringComparison.Ordinal);
+        await webhook.AssertLoggedAsync("mutate CREATE podtato-kubectl/pre-check-mutated-1 ");
         var stored = await controlPlane.KubectlOkAsync("get", "keptntask", "pre-check-mutated-1", "--namespace", Namespace, "-o", "json");
         var spec = JsonDocument.Parse(stored.StdOut).RootElement.GetProperty("spec");
         Assert.Equal(10, spec.GetProperty("retries").GetInt32());

@@ -30,7 +30,7 @@ public sealed class ValidatingWebhookTests(ControlPlane controlPlane, ITestOutpu
         Assert.False(duplicate.Succeeded, duplicate.ToString());
         Assert.Contains("admission webhook \"validate.keptntasks.lifecycle.keptn.sh\" denied the request", duplicate.StdErr, StringComparison.Ordinal);
         Assert.Contains("helloworldtask-2", duplicate.StdErr, StringComparison.Ordinal);
-        Assert.Contains("validate CREATE podtato-kubectl/helloworldtask-1 ", webhook.Output, StringComparison.Ordinal);
+        await webhook.AssertLoggedAsync("validate CREATE podtato-kubectl/helloworldtask-1 ");
         var notStored = await controlPlane.KubectlAsync("get", "keptntask", "helloworldtask-1", "--namespace", Namespace);
         Assert.Contains("NotFound", notStored.StdErr, StringComparison.Ordinal);
 

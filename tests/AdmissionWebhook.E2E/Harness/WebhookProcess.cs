@@ -34,6 +34,21 @@ public sealed class WebhookProcess : IAsyncDisposable
     public string Output => Process.Output;
 
     /// <summary>
+    /// Asserts that the webhook logged <paramref name="text"/>, waiting up to 5 s for it: the webhook writes its log in
+    /// batches, at most 100 ms apart, so a review's line may follow its answer.
+    /// </summary>
+    public async Task AssertLoggedAsync(string text)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (!Output.Contains(text, StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Contains(text, Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// Starts the webhook with <c>--bind-address 127.0.0.1</c>, free <c>--https-port</c>/<c>--health-port</c>, the
     /// certificate files of <paramref name="certificates"/> and then <paramref name="arguments"/> (e.g. <c>--state DIR</c>),
     /// and waits for <c>/readyz</c>. The log goes to <paramref name="logFile"/> as well.
