@@ -70,10 +70,11 @@ internal static partial class WebhookHost
         ITextFormatter formatter = json
             ? new RenderedCompactJsonFormatter()
             : new MessageTemplateTextFormatter("[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", CultureInfo.InvariantCulture);
-        logger.WriteTo.Sink(
-            new StandardOutputSink(formatter, Console.OpenStandardOutput()),
-            new BatchingOptions { BatchSizeLimit = 1000, BufferingTimeLimit = TimeSpan.FromMilliseconds(100), EagerlyEmitFirstEvent = true, QueueLimit = 100_000 });
+        logger.WriteTo.Sink(new StandardOutputSink(formatter, Console.OpenStandardOutput()), LogBatching());
     }
+
+    internal static BatchingOptions LogBatching() =>
+        new() { BatchSizeLimit = 1000, BufferingTimeLimit = TimeSpan.FromMilliseconds(100), EagerlyEmitFirstEvent = true, QueueLimit = 100_000 };
 
     /// <summary>Connections the HTTPS listener holds at once; more are closed at accept (the health port is not counted).</summary>
     internal const int MaxAdmissionConnections = 1000;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using AdmissionWebhook.Hosting;
 using AdmissionWebhook.Observability;
 using Serilog;
 using Serilog.Configuration;
@@ -66,11 +67,79 @@ public sealed class StandardOutputSinkTests
         Assert.Equal("line 4999", lines[^1]);
     }
 
+    [Fact]
+    public async Task AStdoutThatAcceptsNothingNeverHoldsUpTheCodeThatLogs()
+    {
+        using var stuck = new StuckStream();
+        var logger = new LoggerConfiguration()
+            .WriteTo.Sink(new StandardOutputSink(new MessageTemplateTextFormatter("{Message:lj}{NewLine}", CultureInfo.InvariantCulture), stuck), WebhookHost.LogBatching())
+            .CreateLogger();
+
+        // More lines than the queue holds, while the batch loop is stuck in its first write: the surplus is dropped.
+        var logging = Task.Run(() =>
+        {
+            for (var i = 0; i < 150_000; i++)
+            {
+                logger.Information("review {Number} answered", i);
+            }
+        });
+
+        var finished = await Task.WhenAny(logging, Task.Delay(TimeSpan.FromSeconds(20))) == logging;
+        stuck.Release();
+        logger.Dispose();
+        Assert.True(finished, "logging waited for a stdout that accepted nothing");
+        Assert.True(stuck.Written > 0);
+    }
+
     private static LogEvent Event(string template, object value)
     {
         var logger = new LoggerConfiguration().CreateLogger();
         Assert.True(logger.BindMessageTemplate(template, [value], out var parsed, out var properties));
         return new LogEvent(DateTimeOffset.Now, LogEventLevel.Information, null, parsed, properties);
+    }
+
+    /// <summary>A pipe nobody reads: every write waits until the test releases it.</summary>
+    private sealed class StuckStream : Stream
+    {
+        private readonly ManualResetEventSlim _released = new();
+
+        public long Written { get; private set; }
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => Written;
+
+        public override long Position { get => Written; set => throw new NotSupportedException(); }
+
+        public void Release() => _released.Set();
+
+        public override void Flush() => _released.Wait();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            _released.Wait();
+            Written += count;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _released.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 
     /// <summary>The sink disposes its stream with itself; the test still reads it afterwards.</summary>
