@@ -223,7 +223,7 @@ public sealed class LiveClusterTests(LiveClusterFixture live, ITestOutputHelper 
         Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(10.8), $"the applies took only {clock.Elapsed}");
 
         // A watch that ends at its timeout is renewed from the same resourceVersion, not reported as lost.
-        var window = live.Webhook.Output[logBefore..];
+        var window = (await live.Webhook.SettledOutputAsync())[logBefore..];
         Assert.DoesNotContain("lost:", window, StringComparison.Ordinal);
 
         // The duplicate check starts from the cache: it refuses only a name the watch delivered. Give the watch time.
@@ -246,7 +246,7 @@ public sealed class LiveClusterTests(LiveClusterFixture live, ITestOutputHelper 
     public async Task Live_TheWebhookRanWithTheLeastPrivilegeIdentity()
     {
         Assert.True(live.ReadyzReached, "the webhook's /readyz never answered 200");
-        Assert.DoesNotContain("forbidden", live.Webhook.Output, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("forbidden", await live.Webhook.SettledOutputAsync(), StringComparison.OrdinalIgnoreCase);
         Assert.False(live.Webhook.Process.HasExited, "the webhook exited:\n" + live.Webhook.Process.Tail());
 
         var user = live.Identity.UserName;

@@ -34,6 +34,16 @@ public sealed class WebhookProcess : IAsyncDisposable
     public string Output => Process.Output;
 
     /// <summary>
+    /// The output once every line of what happened so far has had the time to be written (batches are at most 100 ms
+    /// apart): read this for what must not be there.
+    /// </summary>
+    public async Task<string> SettledOutputAsync()
+    {
+        await Task.Delay(300);
+        return Output;
+    }
+
+    /// <summary>
     /// Asserts that the webhook logged <paramref name="text"/>, waiting up to 5 s for it: the webhook writes its log in
     /// batches, at most 100 ms apart, so a review's line may follow its answer.
     /// </summary>

@@ -74,7 +74,8 @@ public sealed class WebhookRegistration : IAsyncDisposable
                 var name = $"e2e-webhook-probe-{Interlocked.Increment(ref probes)}";
                 var result = await controlPlane.KubectlAsync("create", "--dry-run=server", "-f", controlPlane.WriteManifest(ProbeTask(name), name));
                 last = result.ToString();
-                var reviewed = webhook.Output.Contains($" CREATE {probeNamespace}/{name} ", StringComparison.Ordinal);
+                var output = expectReviewed ? webhook.Output : await webhook.SettledOutputAsync();
+                var reviewed = output.Contains($" CREATE {probeNamespace}/{name} ", StringComparison.Ordinal);
                 return expectReviewed ? reviewed : result.Succeeded && !reviewed;
             },
             EffectTimeout,
