@@ -100,8 +100,10 @@ internal sealed partial class ResourceCache
                 // normal end, renewed at once from the same resourceVersion, not a failure to back off from.
                 failures = 0;
             }
-            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or JsonException or OperationCanceledException or KubernetesException)
+            catch (Exception e) when (!stopping.IsCancellationRequested)
             {
+                // Anything else, an answer the client could not read as much as a dropped connection, is retried: a cache
+                // whose loop ended would leave the webhook not ready, or stale, for good, and say nothing.
                 // Each failure in a row doubles the wait; a watch that delivered events before it broke was healthy,
                 // so its failure starts the count over.
                 failures = _resourceVersion != watchedFrom ? 1 : failures + 1;

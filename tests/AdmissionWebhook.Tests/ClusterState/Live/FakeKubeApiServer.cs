@@ -45,6 +45,7 @@ internal sealed class FakeKubeApiServer : IAsyncDisposable
     private readonly List<WatchStream> _watches = [];
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<HttpStatusCode>> _watchFailures = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _unreadableLists = new(StringComparer.Ordinal);
     private TaskCompletionSource _continuePages = CompletedGate();
     private long _resourceVersion = 1000;
     private long _compactedAt;
@@ -237,6 +238,9 @@ internal sealed class FakeKubeApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The next <paramref name="count"/> lists of <paramref name="plural"/> are answered 200 with <c>"items": null</c>.</summary>
+    public void AnswerNextListsUnreadably(string plural, int count = 1) => _unreadableLists[plural] = count;
+
     /// <summary>List pages after the first (requests with a continue token) wait until <see cref="ReleaseContinuePages"/>.</summary>
     public void HoldContinuePages() => _continuePages = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -420,6 +424,13 @@ internal sealed class FakeKubeApiServer : IAsyncDisposable
     private async Task ListAsync(HttpContext context, RecordedRequest request)
     {
         var plural = request.Plural!;
+        if (_unreadableLists.TryGetValue(plural, out var unreadable) && unreadable > 0 && _unreadableLists.TryUpdate(plural, unreadable - 1, unreadable))
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync($$"""{"kind":"List","apiVersion":"v1","metadata":{"resourceVersion":"{{ResourceVersion}}"},"items":null}""");
+            return;
+        }
+
         var token = request.Query.GetValueOrDefault("continue");
         if (!string.IsNullOrEmpty(token))
         {

@@ -39,6 +39,19 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public async Task AListTheClientCannotRead_IsRetried_AndTheCacheSyncsAfterwards()
+    {
+        await using var cluster = await LiveCluster.StartSyncedAsync(server =>
+        {
+            server.Put(TaskDefinitions, TaskDefinition("shop", "keep"));
+            server.AnswerNextListsUnreadably(TaskDefinitions, count: 2);
+        });
+
+        Assert.True(cluster.State.HasTaskDefinition("shop", "keep"));
+        Assert.Equal(3, cluster.Api.Lists(TaskDefinitions).Count());
+    }
+
+    [Fact]
     public async Task Watch_ExpiredAsHttp410_RelistsDropsWhatWasDeletedMeanwhileAndStaysSynced()
     {
         await using var cluster = await StartWithDefinitionsAsync(server => server.ExpireWithHttpStatus = true);
