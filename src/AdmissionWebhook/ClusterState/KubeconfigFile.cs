@@ -25,6 +25,10 @@ internal static class KubeconfigFile
         {
             throw new FormatException($"kubeconfig {file.FullName} is not valid YAML (line {e.Start.Line}, column {e.Start.Column}):", e);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FormatException($"kubeconfig {file.FullName} cannot be read:", e);
+        }
 
         configuration ??= new K8SConfiguration();
         configuration.FileName = file.FullName;

@@ -65,8 +65,8 @@ internal static partial class WebhookHost
 
         // Lines are rendered and written to stdout by Serilog's batching loop, a batch per write, never on a review
         // (docs/performance.md). A line waits at most BufferingTimeLimit. If stdout blocks (a stuck log pipe) lines queue
-        // up to QueueLimit and then are dropped: a review never waits for the log, which would stall every KeptnTask
-        // write in the cluster. The queue is flushed when the host disposes the logger.
+        // up to QueueLimit (about 10 MiB of events) and then are dropped: a review never waits for the log, which would
+        // stall every KeptnTask write in the cluster. The queue is flushed when the host disposes the logger.
         ITextFormatter formatter = json
             ? new RenderedCompactJsonFormatter()
             : new MessageTemplateTextFormatter("[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", CultureInfo.InvariantCulture);
@@ -74,7 +74,7 @@ internal static partial class WebhookHost
     }
 
     internal static BatchingOptions LogBatching() =>
-        new() { BatchSizeLimit = 1000, BufferingTimeLimit = TimeSpan.FromMilliseconds(100), EagerlyEmitFirstEvent = true, QueueLimit = 100_000 };
+        new() { BatchSizeLimit = 1000, BufferingTimeLimit = TimeSpan.FromMilliseconds(100), EagerlyEmitFirstEvent = true, QueueLimit = 10_000 };
 
     /// <summary>Connections the HTTPS listener holds at once; more are closed at accept (the health port is not counted).</summary>
     internal const int MaxAdmissionConnections = 1000;

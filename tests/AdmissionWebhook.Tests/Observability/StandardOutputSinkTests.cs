@@ -75,7 +75,7 @@ public sealed class StandardOutputSinkTests
             .WriteTo.Sink(new StandardOutputSink(new MessageTemplateTextFormatter("{Message:lj}{NewLine}", CultureInfo.InvariantCulture), stuck), WebhookHost.LogBatching())
             .CreateLogger();
 
-        // More lines than the queue holds, while the batch loop is stuck in its first write: the surplus is dropped.
+        // Far more lines than the queue holds, while the batch loop is stuck in its first write.
         var logging = Task.Run(() =>
         {
             for (var i = 0; i < 150_000; i++)
@@ -88,7 +88,10 @@ public sealed class StandardOutputSinkTests
         stuck.Release();
         logger.Dispose();
         Assert.True(finished, "logging waited for a stdout that accepted nothing");
-        Assert.True(stuck.Written > 0);
+
+        // Written once stdout moved: the batch that was stuck (at most one batch) and the full queue; the rest was dropped.
+        var queue = WebhookHost.LogBatching().QueueLimit!.Value;
+        Assert.InRange(stuck.Lines, queue + 1, queue + WebhookHost.LogBatching().BatchSizeLimit);
     }
 
     private static LogEvent Event(string template, object value)
@@ -104,6 +107,8 @@ public sealed class StandardOutputSinkTests
         private readonly ManualResetEventSlim _released = new();
 
         public long Written { get; private set; }
+
+        public int Lines { get; private set; }
 
         public override bool CanRead => false;
 
@@ -129,6 +134,7 @@ public sealed class StandardOutputSinkTests
         {
             _released.Wait();
             Written += count;
+            Lines += buffer.AsSpan(offset, count).Count((byte)'\n');
         }
 
         protected override void Dispose(bool disposing)
