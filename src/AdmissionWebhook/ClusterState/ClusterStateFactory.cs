@@ -29,28 +29,28 @@ internal static class ClusterStateFactory
             return ManifestClusterState.Load([value.StateDirectory]);
         }
 
-        return (IClusterState?)Connect(services, value) ?? ManifestClusterState.Load([EmbeddedStateDirectory()]);
+        return (IClusterState?)Connect(services, options) ?? ManifestClusterState.Load([EmbeddedStateDirectory()]);
     }
 
     // Kept out of Create, with no Kubernetes client type in its signature, so a process on a manifest folder never
     // loads the client's assembly (about 3 MiB of RSS).
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static KubernetesClusterState? Connect(IServiceProvider services, WebhookOptions value)
+    private static KubernetesClusterState? Connect(IServiceProvider services, IOptions<WebhookOptions> options)
     {
-        if (ClusterConnection(value) is not { } connection)
+        if (ClusterConnection(options.Value) is not { } connection)
         {
             return null;
         }
 
         return new KubernetesClusterState(
             new Kubernetes(connection.Configuration),
-            services.GetRequiredService<IOptions<WebhookOptions>>(),
+            options,
             services.GetRequiredService<ILogger<KubernetesClusterState>>(),
             services.GetRequiredService<TimeProvider>(),
             $"{connection.Configuration.Host} ({connection.Source})",
             services.GetRequiredService<WebhookMetrics>())
         {
-            WatchTimeout = value.WatchTimeout,
+            WatchTimeout = options.Value.WatchTimeout,
         };
     }
 
