@@ -4,7 +4,9 @@
 CPU use of each server comes from /proc/<pid>/stat (utime+stime deltas), wrk's from its rusage; 100% = one core.
 """
 import argparse
+import base64
 import datetime
+import json
 import os
 import platform
 import re
@@ -17,12 +19,22 @@ import time
 import urllib.request
 
 SCENARIOS = [
-    # name, path, body
-    ("validate allowed CREATE", "/validate", "examples/admission/create-valid.json"),
-    ("validate denied (duplicate name)", "/validate", "examples/admission/create-duplicate.json"),
-    ("mutate defaults + checkType (5 ops)", "/mutate", "examples/admission/create-valid.json"),
-    ("validate v1beta1 review", "/validate", "examples/admission/create-v1beta1-review.json"),
+    # name, path, body (reviews as a kube-apiserver sends them: bench/bodies/capture.sh), what the webhook must answer
+    ("validate allowed CREATE", "/validate", "bench/bodies/create-valid.json", "allowed"),
+    ("validate denied (duplicate name)", "/validate", "bench/bodies/create-duplicate.json", "denied 409"),
+    ("mutate defaults + checkType (5 ops)", "/mutate", "bench/bodies/create-valid-undefaulted.json", "patched 5"),
+    ("validate v1beta1 review", "/validate", "bench/bodies/create-v1beta1-review.json", "allowed"),
 ]
+
+
+def decision(answer):
+    """The webhook's answer in the words of SCENARIOS: allowed, denied <code>, patched <operations>."""
+    response = json.loads(answer)["response"]
+    if not response["allowed"]:
+        return f"denied {response['status']['code']}"
+    if "patch" in response:
+        return f"patched {len(json.loads(base64.b64decode(response['patch'])))}"
+    return "allowed"
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -126,28 +138,28 @@ def main():
         for name, (_, url) in servers.items():
             wait_until(lambda: post(url, "/validate", f"{root}/examples/admission/create-valid.json", cert)[0] == 200, f"{name} answers")
         # Answers are checked once, so a broken server cannot produce a fast but meaningless table.
-        for scenario, path, body in SCENARIOS:
+        for scenario, path, body, expected in SCENARIOS:
             status, answer = post(servers["webhook"][1], path, f"{root}/{body}", cert)
-            if status != 200 or b'"uid"' not in answer:
-                sys.exit(f"{scenario}: webhook answered {status} {answer[:200]!r}")
+            if status != 200 or decision(answer) != expected:
+                sys.exit(f"{scenario}: webhook answered {status} {answer[:300]!r}, expected {expected}")
         for _ in range(5):
             post(servers["webhook"][1], "/validate", f"{root}/examples/admission/create-valid.json", cert)
         idle_rss = rss_kb(webhook.pid)
         print(f"webhook RSS after start + a few requests (example state): {idle_rss / 1024:.1f} MiB; floor: {rss_kb(floor.pid) / 1024:.1f} MiB")
 
-        mixed = ";".join(f"{path}={root}/{body}" for _, path, body in SCENARIOS)
+        mixed = ";".join(f"{path}={root}/{body}" for _, path, body, _ in SCENARIOS)
         for name in ("floor", "webhook"):
             run_wrk(args, wrk_pin, servers[name], mixed, args.warmup)
 
         scenarios = [s for s in SCENARIOS if not args.scenario or any(f in s[0] for f in args.scenario)]
         results = {(s[0], n): [] for s in scenarios for n in servers}
         for round_ in range(args.rounds):
-            for scenario, path, body in scenarios:
+            for scenario, path, body, _ in scenarios:
                 for name in ("floor", "webhook"):
                     results[(scenario, name)].append(run_wrk(args, wrk_pin, servers[name], f"{path}={root}/{body}", args.duration))
         webhook_rss = rss_kb(webhook.pid)
 
-        for scenario, _, _ in scenarios:
+        for scenario, _, _, _ in scenarios:
             print()
             print(f"### {scenario}")
             print()

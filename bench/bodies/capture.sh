@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Captures the AdmissionReview bodies of the HTTP benchmark from a REAL kube-apiserver, byte for byte:
 #
-#   bench/bodies/capture.sh            (writes bench/bodies/{create-valid,create-duplicate,create-v1beta1-review}.json)
+#   bench/bodies/capture.sh            (writes bench/bodies/{create-valid,create-duplicate,create-v1beta1-review}.json
+#                                       and create-valid-undefaulted.json, derived from create-valid.json)
 #
 # 1. starts etcd 3.4 + kube-apiserver 1.20.2 from tests/e2e/provision-control-plane.sh (cached after its first build)
 #    with the flags of bench/scale-e2e.sh / the E2E harness, and installs the Keptn CRDs of tests/e2e/testdata/crds.
@@ -284,5 +285,19 @@ for s in "${scenarios[@]}"; do
     printf '%-28s %6d bytes  (%s %s)\n' "$scenario.json" "$(stat -c %s "$out/$scenario.json")" \
         "$(jq -r .apiVersion "$out/$scenario.json")" "$(jq -r .request.name "$out/$scenario.json")"
 done
+# The mutate scenario exercises the webhook's own defaulting too: the same captured review with the two fields the
+# apiserver defaulted from the CRD taken out (as when a CRD without those defaults is installed), re-encoded the way
+# Go's encoder writes it. Python must give back the captured bytes unchanged when nothing is removed, or it stops.
+python3 - "$out/create-valid.json" "$out/create-valid-undefaulted.json" <<'PY'
+import json, sys
+raw = open(sys.argv[1], "rb").read()
+encode = lambda d: json.dumps(d, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+review = json.loads(raw)
+assert encode(review) == raw, "re-encoding the captured body changed it"
+del review["request"]["object"]["spec"]["retries"], review["request"]["object"]["spec"]["timeout"]
+open(sys.argv[2], "wb").write(encode(review))
+PY
+printf '%-28s %6d bytes  (create-valid.json without spec.retries and spec.timeout)\n' create-valid-undefaulted.json \
+    "$(stat -c %s "$out/create-valid-undefaulted.json")"
 elapsed=$(($(date +%s%3N) - started))
 log "wrote $out/{create-valid,create-duplicate,create-v1beta1-review}.json in $((elapsed / 1000)).$(printf '%03d' $((elapsed % 1000))) s"
