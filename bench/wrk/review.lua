@@ -12,7 +12,7 @@ end
 -- Built in init (per thread): by then wrk knows the Host header that wrk.format adds.
 function init(args)
   for pair in string.gmatch(os.getenv("BENCH_BODIES") or "", "[^;]+") do
-    local path, file = string.match(pair, "([^=]+)=(.+)")
+    local path, file = string.match(pair, "(.+)=(.+)")  -- greedy: a path may carry ?timeout=10s
     table.insert(targets, wrk.format("POST", path, { ["Content-Type"] = "application/json" }, load(file)))
   end
 end

@@ -5,6 +5,7 @@ using AdmissionWebhook.Hosting;
 using AdmissionWebhook.KeptnTasks;
 using AdmissionWebhook.Observability;
 using AdmissionWebhook.Validation;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 
 namespace AdmissionWebhook.Admission;
@@ -53,7 +54,7 @@ internal static partial class AdmissionEndpoints
             JsonDocument document;
             try
             {
-                document = JsonDocument.Parse(body.Memory, AdmissionReviewReader.DocumentOptions);
+                document = JsonDocument.Parse(body.Bytes, AdmissionReviewReader.DocumentOptions);
             }
             catch (JsonException e)
             {
@@ -63,29 +64,40 @@ internal static partial class AdmissionEndpoints
 
             using (document)
             {
-                var request = AdmissionReviewReader.Read(document.RootElement, out var readError);
-                if (request is null)
+                AdmissionRequest? request;
+                AdmissionOutcome outcome;
+                try
                 {
-                    await RejectAsync(context, logger, metrics, endpoint, StatusCodes.Status400BadRequest, readError!);
+                    request = AdmissionReviewReader.Read(document.RootElement, out var readError);
+                    if (request is null)
+                    {
+                        await RejectAsync(context, logger, metrics, endpoint, StatusCodes.Status400BadRequest, readError!);
+                        return;
+                    }
+
+                    if (!mayLookUp)
+                    {
+                        // Mutation answers from the cache alone and never takes the token: no linked source and timer per review.
+                        outcome = await review(request, context.RequestAborted);
+                    }
+                    else
+                    {
+                        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                        deadline.CancelAfter(ReviewDeadline.For(TimeoutQuery(context.Request), options.LookupTimeout));
+                        outcome = await review(request, deadline.Token);
+                    }
+
+                    context.Response.StatusCode = StatusCodes.Status200OK;
+                    context.Response.ContentType = "application/json";
+                    AdmissionReviewWriter.Write(context.Response.BodyWriter, request.ReviewVersion, request.Uid, outcome);
+                }
+                catch (InvalidOperationException e) when (!context.Response.HasStarted && ThrownByJsonDecoding(e))
+                {
+                    context.Response.Clear();
+                    await RejectAsync(context, logger, metrics, endpoint, StatusCodes.Status400BadRequest, Undecodable);
                     return;
                 }
 
-                AdmissionOutcome outcome;
-                if (!mayLookUp)
-                {
-                    // Mutation answers from the cache alone and never takes the token: no linked source and timer per review.
-                    outcome = await review(request, context.RequestAborted);
-                }
-                else
-                {
-                    using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-                    deadline.CancelAfter(ReviewDeadline.For(context.Request.Query["timeout"], options.LookupTimeout));
-                    outcome = await review(request, deadline.Token);
-                }
-
-                context.Response.StatusCode = StatusCodes.Status200OK;
-                context.Response.ContentType = "application/json";
-                AdmissionReviewWriter.Write(context.Response.BodyWriter, request.ReviewVersion, request.Uid, outcome);
                 await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
 
                 var elapsed = Stopwatch.GetElapsedTime(started);
@@ -94,6 +106,37 @@ internal static partial class AdmissionEndpoints
             }
         }
     }
+
+    /// <summary>The apiserver's <c>?timeout=10s</c>, read without building the request's query collection.</summary>
+    private static string? TimeoutQuery(HttpRequest request)
+    {
+        if (!request.QueryString.HasValue)
+        {
+            return null;
+        }
+
+        foreach (var pair in new QueryStringEnumerable(request.QueryString.Value))
+        {
+            if (pair.EncodedName.Span.SequenceEqual("timeout"))
+            {
+                return pair.DecodeValue().ToString();
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// JsonDocument checks a body's syntax when it parses it but decodes a string only when it is read: a lone UTF-16
+    /// surrogate escape (<c>"\ud800"</c>) or bytes that are not UTF-8 parse fine and then throw from System.Text.Json
+    /// deep inside a review. No apiserver sends such a body (Go's encoder writes U+FFFD instead), so it is bad input,
+    /// answered 400 like any body that is no AdmissionReview, never a 500. Found by the fuzz test.
+    /// </summary>
+    private const string Undecodable = "the body holds a JSON string that is not valid Unicode (a lone surrogate escape or bytes that are not UTF-8)";
+
+    /// <summary>True when the innermost frame that threw belongs to System.Text.Json: a string that could not be decoded.</summary>
+    private static bool ThrownByJsonDecoding(InvalidOperationException e) =>
+        new StackTrace(e, fNeedFileInfo: false).GetFrames().FirstOrDefault()?.GetMethod()?.DeclaringType?.Assembly == typeof(JsonDocument).Assembly;
 
     private static void LogReview(ReviewLog log, string endpoint, AdmissionRequest request, AdmissionOutcome outcome, TimeSpan elapsed)
     {

@@ -1,31 +1,48 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using Microsoft.Net.Http.Headers;
 
 namespace AdmissionWebhook.Admission;
 
 /// <summary>
-/// Reads a request body into a pooled buffer, enforcing the content type and the size limit before any parsing: a
-/// body over the limit is never held in memory whole.
+/// A whole request body, enforcing the content type and the size limit before any parsing: a body over the limit is
+/// never held in memory whole. A review that has fully arrived with its headers (the apiserver sends it in one go) is
+/// parsed where it lies, in the connection's pipe, until <see cref="Dispose"/>; one still arriving is copied into a pooled
+/// buffer as it comes, so HTTP/2 flow control keeps the sender going and Kestrel's MaxRequestBodySize (the limit + 1,
+/// WebhookHost) can stop it. Whatever was parsed from <see cref="Bytes"/> must be disposed first.
 /// </summary>
 internal sealed class RequestBody : IDisposable
 {
-    private byte[] _buffer;
+    private readonly PipeReader? _reader;
+    private byte[]? _buffer;
+    private bool _released;
+
+    private RequestBody(PipeReader reader, ReadOnlySequence<byte> bytes)
+    {
+        _reader = reader;
+        Bytes = bytes;
+    }
 
     private RequestBody(byte[] buffer, int length)
     {
         _buffer = buffer;
-        Length = length;
+        Bytes = new ReadOnlySequence<byte>(buffer, 0, length);
     }
 
-    public int Length { get; }
-
-    public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, Length);
+    public ReadOnlySequence<byte> Bytes { get; }
 
     public void Dispose()
     {
-        var buffer = Interlocked.Exchange(ref _buffer, []);
-        if (buffer.Length > 0)
+        if (_released)
         {
+            return;
+        }
+
+        _released = true;
+        _reader?.AdvanceTo(Bytes.End);
+        if (_buffer is { } buffer)
+        {
+            _buffer = null;
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
@@ -44,64 +61,88 @@ internal sealed class RequestBody : IDisposable
             return (null, StatusCodes.Status413PayloadTooLarge, TooLarge(limit));
         }
 
-        var capacity = (int)Math.Min(request.ContentLength ?? 16 * 1024, limit) + 1;
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 4096));
+        var reader = request.BodyReader;
+        byte[]? buffer = null;
         var length = 0;
         try
         {
             while (true)
             {
-                if (length == buffer.Length)
+                var read = await reader.ReadAsync(cancellationToken);
+                var bytes = read.Buffer;
+                if (buffer is null && read.IsCompleted)
                 {
-                    if (length > limit)
+                    if (bytes.IsEmpty || bytes.Length > limit)
                     {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        return (null, StatusCodes.Status413PayloadTooLarge, TooLarge(limit));
+                        reader.AdvanceTo(bytes.End);
+                        return bytes.IsEmpty ? Empty() : (null, StatusCodes.Status413PayloadTooLarge, TooLarge(limit));
                     }
 
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, limit + 1));
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    return (new RequestBody(reader, bytes), 0, null);
+                }
+
+                if (length + bytes.Length > limit)
+                {
+                    reader.AdvanceTo(bytes.End);
+                    ReturnIfRented(buffer);
+                    return (null, StatusCodes.Status413PayloadTooLarge, TooLarge(limit));
+                }
+
+                if (buffer is null || length + bytes.Length > buffer.Length)
+                {
+                    var wanted = Math.Max(length + bytes.Length, (int)Math.Min(request.ContentLength ?? 16 * 1024, limit));
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(wanted, (buffer?.Length ?? 0) * 2L), limit));
+                    if (buffer is not null)
+                    {
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                    }
+
                     buffer = larger;
                 }
 
-                var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
-                if (read == 0)
+                bytes.CopyTo(buffer.AsSpan(length));
+                length += (int)bytes.Length;
+                reader.AdvanceTo(bytes.End);
+                if (read.IsCompleted)
                 {
-                    break;
-                }
+                    if (length == 0)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        return Empty();
+                    }
 
-                length += read;
-                if (length > limit)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    return (null, StatusCodes.Status413PayloadTooLarge, TooLarge(limit));
+                    return (new RequestBody(buffer, length), 0, null);
                 }
             }
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ReturnIfRented(buffer);
             return (null, StatusCodes.Status413PayloadTooLarge, TooLarge(limit));
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ReturnIfRented(buffer);
             throw;
         }
+    }
 
-        if (length == 0)
+    private static void ReturnIfRented(byte[]? buffer)
+    {
+        if (buffer is not null)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            return (null, StatusCodes.Status400BadRequest, "the body is empty; POST an AdmissionReview");
         }
-
-        return (new RequestBody(buffer, length), 0, null);
     }
+
+    private static (RequestBody?, int, string?) Empty() => (null, StatusCodes.Status400BadRequest, "the body is empty; POST an AdmissionReview");
 
     private static string TooLarge(long limit) => $"the body is larger than the limit of {limit} bytes (Webhook:MaxRequestBodyBytes)";
 
+    // The apiserver always sends exactly "application/json": that needs no media-type parse.
     private static bool IsJson(string? contentType) =>
-        MediaTypeHeaderValue.TryParse(contentType, out var media) &&
-        (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
+        string.Equals(contentType, "application/json", StringComparison.OrdinalIgnoreCase) ||
+        (MediaTypeHeaderValue.TryParse(contentType, out var media) &&
+        (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase)));
 }

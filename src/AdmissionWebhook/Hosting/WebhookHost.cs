@@ -14,7 +14,6 @@ using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Configuration;
 using Serilog.Events;
-using Serilog.Formatting;
 using Serilog.Formatting.Compact;
 using Serilog.Formatting.Display;
 using Serilog.Settings.Configuration;
@@ -37,7 +36,6 @@ internal static partial class WebhookHost
         var app = builder.Build();
         app.UseRouting();
         app.UseListenerSeparation();
-        app.UseUndecodableJsonGuard();
         app.MapAdmissionEndpoints();
         app.MapWebhookHealthEndpoints();
         app.Lifetime.ApplicationStarted.Register(() => LogStarted(app));
@@ -67,11 +65,11 @@ internal static partial class WebhookHost
         // (docs/performance.md). A line waits at most BufferingTimeLimit. If stdout blocks (a stuck log pipe) lines queue
         // up to QueueLimit (about 10 MiB of events) and then are dropped: a review never waits for the log, which would
         // stall every KeptnTask write in the cluster. The queue is flushed when the host disposes the logger.
-        ITextFormatter formatter = json
-            ? new RenderedCompactJsonFormatter()
-            : new MessageTemplateTextFormatter("[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", CultureInfo.InvariantCulture);
+        var formatter = new ReviewLineFormatter(json ? new RenderedCompactJsonFormatter() : new MessageTemplateTextFormatter(TextTemplate, CultureInfo.InvariantCulture), json);
         logger.WriteTo.Sink(new StandardOutputSink(formatter, Console.OpenStandardOutput()), LogBatching());
     }
+
+    internal const string TextTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}";
 
     internal static BatchingOptions LogBatching() =>
         new() { BatchSizeLimit = 1000, BufferingTimeLimit = TimeSpan.FromMilliseconds(100), EagerlyEmitFirstEvent = true, QueueLimit = 10_000 };

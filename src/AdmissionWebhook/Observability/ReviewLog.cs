@@ -13,7 +13,7 @@ internal sealed class ReviewLog
 {
     public const string Category = "AdmissionWebhook.Admission";
 
-    private static readonly MessageTemplate Template = new MessageTemplateParser().Parse(
+    internal static readonly MessageTemplate Template = new MessageTemplateParser().Parse(
         "{Endpoint} {Operation} {Namespace}/{Name} uid={Uid}: {Decision} {Reason} dryRun={DryRun} in {DurationMs:0.000} ms");
 
     private static readonly LogEventProperty EventId = new("EventId", new StructureValue([new("Id", new ScalarValue(1)), new("Name", new ScalarValue("Reviewed"))]));
