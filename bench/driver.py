@@ -19,11 +19,12 @@ import time
 import urllib.request
 
 SCENARIOS = [
-    # name, path, body (reviews as a kube-apiserver sends them: bench/bodies/capture.sh), what the webhook must answer
-    ("validate allowed CREATE", "/validate", "bench/bodies/create-valid.json", "allowed"),
-    ("validate denied (duplicate name)", "/validate", "bench/bodies/create-duplicate.json", "denied 409"),
-    ("mutate defaults + checkType (5 ops)", "/mutate", "bench/bodies/create-valid-undefaulted.json", "patched 5"),
-    ("validate v1beta1 review", "/validate", "bench/bodies/create-v1beta1-review.json", "allowed"),
+    # name, path (with the ?timeout= a kube-apiserver adds), body (reviews as it sends them: bench/bodies/capture.sh),
+    # what the webhook must answer
+    ("validate allowed CREATE", "/validate?timeout=10s", "bench/bodies/create-valid.json", "allowed"),
+    ("validate denied (duplicate name)", "/validate?timeout=10s", "bench/bodies/create-duplicate.json", "denied 409"),
+    ("mutate defaults + checkType (5 ops)", "/mutate?timeout=10s", "bench/bodies/create-valid-undefaulted.json", "patched 5"),
+    ("validate v1beta1 review", "/validate?timeout=10s", "bench/bodies/create-v1beta1-review.json", "allowed"),
 ]
 
 
@@ -102,6 +103,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="rounds per scenario and server (the median is reported)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--log-format", default="json", help="the webhook's --log-format (default json, as manifests/ deploy it)")
     parser.add_argument("--log-level", default="", help="e.g. Warning: Serilog minimum level of the webhook (default: as shipped, Information)")
     parser.add_argument("--scenario", action="append", default=[], help="run only scenarios whose name contains this")
     parser.add_argument("--webhook-dir", default="", help="a published webhook to measure instead of this tree's (e.g. an older commit's)")
@@ -125,7 +127,7 @@ def main():
     log = open(f"{out}/webhook.log", "wb")
     webhook_cmd = server_pin + ["dotnet", f"{args.webhook_dir or out + '/webhook'}/AdmissionWebhook.dll", "--state", f"{root}/examples/cluster",
                                 "--bind-address", "127.0.0.1", "--https-port", str(webhook_port), "--health-port", str(health_port),
-                                "--tls-cert", cert, "--tls-key", key]
+                                "--tls-cert", cert, "--tls-key", key, "--log-format", args.log_format]
     if args.log_level:
         webhook_cmd += ["--Serilog:MinimumLevel:Default", args.log_level]
     floor_cmd = server_pin + ["dotnet", f"{out}/floor/Floor.dll", "--port", str(floor_port), "--tls-cert", cert, "--tls-key", key]

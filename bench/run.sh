@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The HTTP benchmark: the webhook against a floor server (bench/Floor), same load, interleaved rounds, one table per
 # scenario. Usage: bench/run.sh [--quick] [--warmup S] [--duration S] [--rounds N] [--connections N] [--threads N]
-#   [--log-level Warning] [--scenario TEXT] [--webhook-dir PUBLISHED_DIR]
+#   [--log-format json|text] [--log-level Warning] [--scenario TEXT] [--webhook-dir PUBLISHED_DIR]
 # Installs wrk from Debian if missing, builds both servers in Release, generates a throw-away certificate.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

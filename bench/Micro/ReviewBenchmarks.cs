@@ -23,6 +23,7 @@ public class ReviewBenchmarks
     private byte[] _valid = [];
     private byte[] _duplicate = [];
     private byte[] _v1Beta1 = [];
+    private byte[] _undefaulted = [];
     private byte[] _large = [];
 
     [GlobalSetup]
@@ -32,10 +33,12 @@ public class ReviewBenchmarks
         var state = ManifestClusterState.Load([Path.Combine(root, "examples", "cluster")]);
         var options = new WebhookOptions();
         _reviewer = new KeptnTaskReviewer(new KeptnTaskValidator(state, options), new KeptnTaskMutator(state, options));
-        _valid = File.ReadAllBytes(Path.Combine(root, "examples", "admission", "create-valid.json"));
-        _duplicate = File.ReadAllBytes(Path.Combine(root, "examples", "admission", "create-duplicate.json"));
-        _v1Beta1 = File.ReadAllBytes(Path.Combine(root, "examples", "admission", "create-v1beta1-review.json"));
-        _large = LargeReview(_valid);
+        // The HTTP benchmark's bodies: reviews as a kube-apiserver sent them (bench/bodies/capture.sh).
+        _valid = File.ReadAllBytes(Path.Combine(root, "bench", "bodies", "create-valid.json"));
+        _undefaulted = File.ReadAllBytes(Path.Combine(root, "bench", "bodies", "create-valid-undefaulted.json"));
+        _duplicate = File.ReadAllBytes(Path.Combine(root, "bench", "bodies", "create-duplicate.json"));
+        _v1Beta1 = File.ReadAllBytes(Path.Combine(root, "bench", "bodies", "create-v1beta1-review.json"));
+        _large = LargeReview(_undefaulted);
     }
 
     [Benchmark(Baseline = true)]
@@ -45,7 +48,7 @@ public class ReviewBenchmarks
     public ValueTask<int> ValidateDenied() => Validate(_duplicate);
 
     [Benchmark]
-    public ValueTask<int> Mutate() => Review(_valid, mutate: true);
+    public ValueTask<int> Mutate() => Review(_undefaulted, mutate: true);
 
     [Benchmark]
     public ValueTask<int> ValidateV1Beta1() => Validate(_v1Beta1);

@@ -12,7 +12,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
 using Serilog;
-using Serilog.Configuration;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
 using Serilog.Formatting.Display;
@@ -61,18 +60,15 @@ internal static partial class WebhookHost
         var format = configuration[$"{WebhookOptions.Section}:{nameof(WebhookOptions.LogFormat)}"];
         var json = string.Equals(format, nameof(LogFormat.Json), StringComparison.OrdinalIgnoreCase);
 
-        // Lines are rendered and written to stdout by Serilog's batching loop, a batch per write, never on a review
-        // (docs/performance.md). A line waits at most BufferingTimeLimit. If stdout blocks (a stuck log pipe) lines queue
-        // up to QueueLimit (about 10 MiB of events) and then are dropped: a review never waits for the log, which would
-        // stall every KeptnTask write in the cluster. The queue is flushed when the host disposes the logger.
+        // Each line is formatted where it is logged and written to stdout by a thread of the sink's own, at most every
+        // 100 ms, never by a review (docs/performance.md). If stdout blocks (a stuck log pipe), lines queue up to about
+        // 10 MiB and then are dropped: a review never waits for the log, which would stall every KeptnTask write in the
+        // cluster. What is queued is written when the host disposes the logger.
         var formatter = new ReviewLineFormatter(json ? new RenderedCompactJsonFormatter() : new MessageTemplateTextFormatter(TextTemplate, CultureInfo.InvariantCulture), json);
-        logger.WriteTo.Sink(new StandardOutputSink(formatter, Console.OpenStandardOutput()), LogBatching());
+        logger.WriteTo.Sink(new StandardOutputSink(formatter, Console.OpenStandardOutput()));
     }
 
     internal const string TextTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}";
-
-    internal static BatchingOptions LogBatching() =>
-        new() { BatchSizeLimit = 1000, BufferingTimeLimit = TimeSpan.FromMilliseconds(100), EagerlyEmitFirstEvent = true, QueueLimit = 10_000 };
 
     /// <summary>Connections the HTTPS listener holds at once; more are closed at accept (the health port is not counted).</summary>
     internal const int MaxAdmissionConnections = 1000;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Serilog.Core;
 using Serilog.Events;
@@ -6,24 +7,175 @@ using Serilog.Formatting;
 namespace AdmissionWebhook.Observability;
 
 /// <summary>
-/// Writes Serilog's batches to stdout through one buffer: a batch of lines is one write, where the console sink made a
-/// write (and woke its worker thread) per line, which cost the single-core server a third of its reviews
-/// (docs/performance.md). Serilog's batching runs it on a background loop, so no review waits for stdout.
+/// Writes log lines to stdout without a review ever waiting for stdout. A line is formatted to UTF-8 where it is logged,
+/// while its values are still in the CPU's cache and the event can die young, and appended to a buffer that a thread of
+/// its own writes out in one system call at most every <see cref="FlushInterval"/>. Serilog's batching, used before,
+/// kept every event alive until its batch was formatted: at 20,000 reviews/s those events outlived gen0 collections,
+/// and formatting 1,000 of them at once stalled the one core for milliseconds (a fifth of the throughput and most of
+/// the p99, docs/performance.md). If stdout blocks (a stuck log pipe), lines queue up to <see cref="QueueLimitBytes"/>
+/// and later ones are dropped. Disposing writes what is queued.
 /// </summary>
-internal sealed class StandardOutputSink(ITextFormatter formatter, Stream output) : IBatchedLogEventSink, IDisposable
+internal sealed class StandardOutputSink : ILogEventSink, IDisposable
 {
-    private readonly StreamWriter _writer = new(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 64 * 1024) { AutoFlush = false };
+    public const int QueueLimitBytes = 10 * 1024 * 1024;
 
-    public Task EmitBatchAsync(IReadOnlyCollection<LogEvent> batch)
+    public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
+
+    private const int FormatBufferKeptBytes = 64 * 1024;
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    [ThreadStatic]
+    private static LineBuffer? t_line;
+
+    private readonly ITextFormatter _formatter;
+    private readonly Stream _output;
+    private readonly Lock _gate = new();
+    private readonly ManualResetEventSlim _queued = new();
+    private readonly ManualResetEventSlim _stopping = new();
+    private readonly Thread _writer;
+    private ArrayBufferWriter<byte> _pending = new(64 * 1024);
+    private ArrayBufferWriter<byte> _writing = new(64 * 1024);
+    private long _dropped;
+    private bool _disposed;
+
+    public StandardOutputSink(ITextFormatter formatter, Stream output)
     {
-        foreach (var logEvent in batch)
-        {
-            formatter.Format(logEvent, _writer);
-        }
-
-        _writer.Flush();
-        return Task.CompletedTask;
+        _formatter = formatter;
+        _output = output;
+        _writer = new Thread(WriteLoop) { IsBackground = true, Name = "Log writer" };
+        _writer.Start();
     }
 
-    public void Dispose() => _writer.Dispose();
+    /// <summary>Lines not written because stdout had not taken the ones before them.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    public void Emit(LogEvent logEvent)
+    {
+        var line = t_line ??= new LineBuffer();
+        ReadOnlySpan<byte> bytes;
+        try
+        {
+            bytes = line.Format(_formatter, logEvent);
+        }
+        catch
+        {
+            // Half a line may sit in the buffer's writer: the thread starts the next one with a fresh buffer.
+            t_line = null;
+            line.Dispose();
+            throw;
+        }
+
+        lock (_gate)
+        {
+            if (_pending.WrittenCount + bytes.Length > QueueLimitBytes)
+            {
+                _dropped++;
+                return;
+            }
+
+            bytes.CopyTo(_pending.GetSpan(bytes.Length));
+            _pending.Advance(bytes.Length);
+            _queued.Set();
+        }
+
+        line.Trim();
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        _stopping.Set();
+        _queued.Set();
+
+        // A stdout that never takes the rest must not hold up the process's exit forever.
+        if (_writer.Join(TimeSpan.FromSeconds(10)))
+        {
+            _output.Dispose();
+            _queued.Dispose();
+            _stopping.Dispose();
+        }
+    }
+
+    private void WriteLoop()
+    {
+        while (true)
+        {
+            _queued.Wait();
+
+            // Gathers what comes in the meantime into the same write; a stop cuts the wait short.
+            _stopping.Wait(FlushInterval);
+            lock (_gate)
+            {
+                (_pending, _writing) = (_writing, _pending);
+                _queued.Reset();
+            }
+
+            if (_writing.WrittenCount > 0)
+            {
+                try
+                {
+                    _output.Write(_writing.WrittenSpan);
+                    _output.Flush();
+                }
+                catch (IOException)
+                {
+                    // stdout closed (the reader went away): nothing is left to tell; the lines are lost either way.
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+
+                _writing.ResetWrittenCount();
+            }
+
+            if (_stopping.IsSet)
+            {
+                lock (_gate)
+                {
+                    if (_pending.WrittenCount == 0)
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>A thread's formatting buffer, kept for the thread's life: the formatter's characters, encoded to UTF-8 in one go.</summary>
+    private sealed class LineBuffer : IDisposable
+    {
+        private readonly MemoryStream _bytes = new(1024);
+        private readonly StreamWriter _text;
+
+        public LineBuffer() => _text = new StreamWriter(_bytes, Utf8, bufferSize: 1024) { AutoFlush = false };
+
+        public ReadOnlySpan<byte> Format(ITextFormatter formatter, LogEvent logEvent)
+        {
+            _bytes.SetLength(0);
+            formatter.Format(logEvent, _text);
+            _text.Flush();
+            return _bytes.GetBuffer().AsSpan(0, (int)_bytes.Length);
+        }
+
+        public void Dispose() => _text.Dispose();
+
+        /// <summary>One huge line does not keep its buffer for the thread's life.</summary>
+        public void Trim()
+        {
+            if (_bytes.Capacity > FormatBufferKeptBytes)
+            {
+                _bytes.SetLength(0);
+                _bytes.Capacity = FormatBufferKeptBytes;
+            }
+        }
+    }
 }

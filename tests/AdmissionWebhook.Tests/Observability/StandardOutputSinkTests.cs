@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using AdmissionWebhook.Hosting;
 using AdmissionWebhook.Observability;
 using Serilog;
-using Serilog.Configuration;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
 using Serilog.Formatting.Display;
@@ -16,12 +14,14 @@ public sealed class StandardOutputSinkTests
     private const string TextTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}";
 
     [Fact]
-    public async Task ABatchIsWrittenInOrderAsWholeLinesAndFlushed()
+    public void LinesAreWrittenInOrderAsWholeLines()
     {
-        using var output = new MemoryStream();
-        using var sink = new StandardOutputSink(new MessageTemplateTextFormatter(TextTemplate, CultureInfo.InvariantCulture), output);
-
-        await sink.EmitBatchAsync([Event("first {Number}", 1), Event("second {Number}", 2)]);
+        var output = new MemoryStream();
+        using (var sink = new StandardOutputSink(new MessageTemplateTextFormatter(TextTemplate, CultureInfo.InvariantCulture), new KeepOpen(output)))
+        {
+            sink.Emit(Event("first {Number}", 1));
+            sink.Emit(Event("second {Number}", 2));
+        }
 
         var lines = Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Collection(
@@ -31,12 +31,14 @@ public sealed class StandardOutputSinkTests
     }
 
     [Fact]
-    public async Task JsonLinesAreOneObjectEachWithoutAByteOrderMark()
+    public void JsonLinesAreOneObjectEachWithoutAByteOrderMark()
     {
-        using var output = new MemoryStream();
-        using var sink = new StandardOutputSink(new RenderedCompactJsonFormatter(), output);
-
-        await sink.EmitBatchAsync([Event("reviewed {Uid}", "u-1"), Event("reviewed {Uid}", "u-2")]);
+        var output = new MemoryStream();
+        using (var sink = new StandardOutputSink(new RenderedCompactJsonFormatter(), new KeepOpen(output)))
+        {
+            sink.Emit(Event("reviewed {Uid}", "u-1"));
+            sink.Emit(Event("reviewed {Uid}", "u-2"));
+        }
 
         var bytes = output.ToArray();
         Assert.Equal((byte)'{', bytes[0]);
@@ -46,13 +48,26 @@ public sealed class StandardOutputSinkTests
     }
 
     [Fact]
+    public async Task ALineReachesStdoutWithinAFlushIntervalWithoutMoreLinesOrADispose()
+    {
+        var output = new SharedMemoryStream();
+        using var sink = new StandardOutputSink(new MessageTemplateTextFormatter("{Message:lj}{NewLine}", CultureInfo.InvariantCulture), output);
+
+        sink.Emit(Event("alone {Number}", 1));
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        while (output.Text() != "alone 1\n")
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+    }
+
+    [Fact]
     public void EveryQueuedLineIsWrittenWhenTheLoggerIsDisposed()
     {
         var output = new MemoryStream();
         var logger = new LoggerConfiguration()
-            .WriteTo.Sink(
-                new StandardOutputSink(new MessageTemplateTextFormatter("{Message:lj}{NewLine}", CultureInfo.InvariantCulture), new KeepOpen(output)),
-                new BatchingOptions { BufferingTimeLimit = TimeSpan.FromMinutes(1), BatchSizeLimit = 1000, EagerlyEmitFirstEvent = false })
+            .WriteTo.Sink(new StandardOutputSink(new MessageTemplateTextFormatter("{Message:lj}{NewLine}", CultureInfo.InvariantCulture), new KeepOpen(output)))
             .CreateLogger();
 
         for (var i = 0; i < 5_000; i++)
@@ -71,28 +86,30 @@ public sealed class StandardOutputSinkTests
     public async Task AStdoutThatAcceptsNothingNeverHoldsUpTheCodeThatLogs()
     {
         using var stuck = new StuckStream();
-        var logger = new LoggerConfiguration()
-            .WriteTo.Sink(new StandardOutputSink(new MessageTemplateTextFormatter("{Message:lj}{NewLine}", CultureInfo.InvariantCulture), stuck), WebhookHost.LogBatching())
-            .CreateLogger();
+        var sink = new StandardOutputSink(new MessageTemplateTextFormatter("{Message:lj}{NewLine}", CultureInfo.InvariantCulture), stuck);
+        var logger = new LoggerConfiguration().WriteTo.Sink(sink).CreateLogger();
 
-        // Far more lines than the queue holds, while the batch loop is stuck in its first write.
+        // Far more than the queue holds, while the writer is stuck in its first write: 25 bytes a line, 37.5 MB, where the
+        // writer's first take and the queue hold at most 10 MiB each.
         var logging = Task.Run(() =>
         {
-            for (var i = 0; i < 150_000; i++)
+            for (var i = 0; i < 1_500_000; i++)
             {
-                logger.Information("review {Number} answered", i);
+                logger.Information("review {Number} answered", 1_000_000 + i);
             }
         });
 
         var finished = await Task.WhenAny(logging, Task.Delay(TimeSpan.FromSeconds(20))) == logging;
+        var dropped = sink.Dropped;
         stuck.Release();
         logger.Dispose();
         Assert.True(finished, "logging waited for a stdout that accepted nothing");
 
-        // Written once stdout moved: the full queue, and the batch that was stuck if the loop had taken one before the
-        // queue filled (at most one batch); the rest was dropped.
-        var queue = WebhookHost.LogBatching().QueueLimit!.Value;
-        Assert.InRange(stuck.Lines, queue, queue + WebhookHost.LogBatching().BatchSizeLimit);
+        // Written once stdout moved: the full queue, and what the writer had taken before it got stuck (at most another
+        // queue's worth); the rest was dropped, and counted.
+        Assert.True(dropped > 0, "nothing was dropped");
+        Assert.InRange(stuck.Written, StandardOutputSink.QueueLimitBytes - 64, 2L * StandardOutputSink.QueueLimitBytes);
+        Assert.Equal(1_500_000, stuck.Lines + dropped);
     }
 
     private static LogEvent Event(string template, object value)
@@ -146,6 +163,36 @@ public sealed class StandardOutputSinkTests
             }
 
             base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>What the writer thread has written so far, readable while it writes.</summary>
+    private sealed class SharedMemoryStream : MemoryStream
+    {
+        private readonly Lock _gate = new();
+
+        public string Text()
+        {
+            lock (_gate)
+            {
+                return Encoding.UTF8.GetString(ToArray());
+            }
+        }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            lock (_gate)
+            {
+                base.Write(buffer, offset, count);
+            }
+        }
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            lock (_gate)
+            {
+                base.Write(buffer);
+            }
         }
     }
 
