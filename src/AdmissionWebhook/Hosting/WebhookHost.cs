@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Events;
+using Serilog.Formatting;
 using Serilog.Formatting.Compact;
 using Serilog.Formatting.Display;
 using Serilog.Settings.Configuration;
@@ -27,7 +28,7 @@ internal static partial class WebhookHost
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddCommandLine(args, CommandLine.ServeSwitches.ToDictionary());
-        builder.Services.AddSerilog((services, logger) => ConfigureLogging(logger, builder.Configuration));
+        builder.Services.AddSerilog((services, logger) => ConfigureLogging(logger, builder.Configuration, services.GetRequiredService<ReviewLineOutput>()));
         builder.Services.AddKeptnTaskAdmission();
         builder.WebHost.ConfigureKestrel(ConfigureKestrel);
         configure?.Invoke(builder);
@@ -43,7 +44,7 @@ internal static partial class WebhookHost
     }
 
     /// <summary>Readable lines locally; one compact JSON object per line (<c>--log-format json</c>) for log pipelines.</summary>
-    private static void ConfigureLogging(LoggerConfiguration logger, ConfigurationManager configuration)
+    private static void ConfigureLogging(LoggerConfiguration logger, ConfigurationManager configuration, ReviewLineOutput reviewLines)
     {
         logger.MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
@@ -64,8 +65,12 @@ internal static partial class WebhookHost
         // 100 ms, never by a review (docs/performance.md). If stdout blocks (a stuck log pipe), lines queue up to about
         // 10 MiB and then are dropped: a review never waits for the log, which would stall every KeptnTask write in the
         // cluster. What is queued is written when the host disposes the logger.
-        var formatter = new ReviewLineFormatter(json ? new RenderedCompactJsonFormatter() : new MessageTemplateTextFormatter(TextTemplate, CultureInfo.InvariantCulture), json);
-        logger.WriteTo.Sink(new StandardOutputSink(formatter, Console.OpenStandardOutput()));
+        ITextFormatter formatter = json ? new RenderedCompactJsonFormatter() : new MessageTemplateTextFormatter(TextTemplate, CultureInfo.InvariantCulture);
+        var stdout = new StandardOutputSink(formatter, Console.OpenStandardOutput(), json);
+        logger.WriteTo.Sink(stdout);
+
+        // The review line skips the Serilog event and is written in the same format to the same sink (ReviewLine).
+        reviewLines.Sink = stdout;
     }
 
     internal const string TextTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}";

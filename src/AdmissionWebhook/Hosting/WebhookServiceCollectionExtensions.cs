@@ -30,7 +30,8 @@ internal static class WebhookServiceCollectionExtensions
         services.TryAddSingleton<KeptnTaskReviewer>();
         services.TryAddSingleton<ServingCertificate>();
         services.TryAddSingleton<WebhookMetrics>();
-        services.TryAddSingleton(provider => new ReviewLog(provider.GetRequiredService<Serilog.ILogger>()));
+        services.TryAddSingleton<ReviewLineOutput>();
+        services.TryAddSingleton(provider => new ReviewLog(provider.GetRequiredService<Serilog.ILogger>(), provider.GetRequiredService<ReviewLineOutput>()));
         services.AddHostedService(provider => provider.GetRequiredService<ServingCertificate>());
         services.AddWebhookHealthChecks();
         services.AddHostedService<ShutdownDrain>();

@@ -24,8 +24,13 @@ internal sealed class ReviewLog
     private static readonly Dictionary<string, LogEventProperty> DecisionProperties = new(StringComparer.Ordinal);
 
     private readonly Serilog.ILogger _logger;
+    private readonly ReviewLineOutput _direct;
 
-    public ReviewLog(Serilog.ILogger logger) => _logger = logger.ForContext(Constants.SourceContextPropertyName, Category);
+    public ReviewLog(Serilog.ILogger logger, ReviewLineOutput? direct = null)
+    {
+        _logger = logger.ForContext(Constants.SourceContextPropertyName, Category);
+        _direct = direct ?? new ReviewLineOutput();
+    }
 
     static ReviewLog()
     {
@@ -42,8 +47,23 @@ internal sealed class ReviewLog
 
     public bool IsEnabled => _logger.IsEnabled(LogEventLevel.Information);
 
-    /// <summary>Values are written as given: the caller quotes whatever came from the request.</summary>
+    /// <summary>
+    /// Values are written as given: the caller quotes whatever came from the request. The line goes straight to the
+    /// host's stdout when Serilog writes there (<see cref="ReviewLineOutput"/>), else through Serilog as an event.
+    /// </summary>
     public void Reviewed(string endpoint, string operation, string @namespace, string name, string uid, string decision, string? reason, bool dryRun, TimeSpan elapsed)
+    {
+        if (_direct.Sink is { } stdout)
+        {
+            stdout.Write(new ReviewLine(DateTimeOffset.Now, endpoint, operation, @namespace, name, uid, decision, reason ?? string.Empty, dryRun, elapsed.TotalMilliseconds));
+            return;
+        }
+
+        _logger.Write(Event(DateTimeOffset.Now, endpoint, operation, @namespace, name, uid, decision, reason, dryRun, elapsed));
+    }
+
+    /// <summary>The review line as a Serilog event, before the logger adds <c>SourceContext</c>.</summary>
+    internal static LogEvent Event(DateTimeOffset timestamp, string endpoint, string operation, string @namespace, string name, string uid, string decision, string? reason, bool dryRun, TimeSpan elapsed)
     {
         LogEventProperty[] properties =
         [
@@ -58,6 +78,15 @@ internal sealed class ReviewLog
             new("DurationMs", new ScalarValue(elapsed.TotalMilliseconds)),
             EventId,
         ];
-        _logger.Write(new LogEvent(DateTimeOffset.Now, LogEventLevel.Information, null, Template, properties));
+        return new LogEvent(timestamp, LogEventLevel.Information, null, Template, properties);
     }
+}
+
+/// <summary>
+/// The host's own stdout sink, set when the host's Serilog configuration writes to it (WebhookHost). A host configured
+/// otherwise (a test's capturing sink, say) leaves it empty and gets the review line as a Serilog event.
+/// </summary>
+internal sealed class ReviewLineOutput
+{
+    public StandardOutputSink? Sink { get; set; }
 }

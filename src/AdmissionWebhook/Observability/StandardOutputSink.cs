@@ -28,6 +28,7 @@ internal sealed class StandardOutputSink : ILogEventSink, IDisposable
     private static LineBuffer? t_line;
 
     private readonly ITextFormatter _formatter;
+    private readonly bool _json;
     private readonly Stream _output;
     private readonly Lock _gate = new();
     private readonly ManualResetEventSlim _queued = new();
@@ -38,9 +39,10 @@ internal sealed class StandardOutputSink : ILogEventSink, IDisposable
     private long _dropped;
     private bool _disposed;
 
-    public StandardOutputSink(ITextFormatter formatter, Stream output)
+    public StandardOutputSink(ITextFormatter formatter, Stream output, bool json = false)
     {
         _formatter = formatter;
+        _json = json;
         _output = output;
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "Log writer" };
         _writer.Start();
@@ -65,9 +67,22 @@ internal sealed class StandardOutputSink : ILogEventSink, IDisposable
             throw;
         }
 
+        Append(bytes);
+        line.Trim();
+    }
+
+    /// <summary>The review line, in this sink's format, without a Serilog event (<see cref="ReviewLine"/>).</summary>
+    public void Write(in ReviewLine review)
+    {
+        var line = t_line ??= new LineBuffer();
+        Append(line.Format(review, _json));
+    }
+
+    private void Append(ReadOnlySpan<byte> bytes)
+    {
         lock (_gate)
         {
-            if (_pending.WrittenCount + bytes.Length > QueueLimitBytes)
+            if (_disposed || _pending.WrittenCount + bytes.Length > QueueLimitBytes)
             {
                 _dropped++;
                 return;
@@ -77,8 +92,6 @@ internal sealed class StandardOutputSink : ILogEventSink, IDisposable
             _pending.Advance(bytes.Length);
             _queued.Set();
         }
-
-        line.Trim();
     }
 
     public void Dispose()
@@ -155,6 +168,7 @@ internal sealed class StandardOutputSink : ILogEventSink, IDisposable
     {
         private readonly MemoryStream _bytes = new(1024);
         private readonly StreamWriter _text;
+        private readonly ArrayBufferWriter<byte> _review = new(1024);
 
         public LineBuffer() => _text = new StreamWriter(_bytes, Utf8, bufferSize: 1024) { AutoFlush = false };
 
@@ -164,6 +178,21 @@ internal sealed class StandardOutputSink : ILogEventSink, IDisposable
             formatter.Format(logEvent, _text);
             _text.Flush();
             return _bytes.GetBuffer().AsSpan(0, (int)_bytes.Length);
+        }
+
+        public ReadOnlySpan<byte> Format(in ReviewLine review, bool json)
+        {
+            _review.ResetWrittenCount();
+            if (json)
+            {
+                review.WriteJson(_review);
+            }
+            else
+            {
+                review.WriteText(_review);
+            }
+
+            return _review.WrittenSpan;
         }
 
         public void Dispose() => _text.Dispose();

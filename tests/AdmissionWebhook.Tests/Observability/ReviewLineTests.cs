@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
 using AdmissionWebhook.Hosting;
 using AdmissionWebhook.Observability;
 using AdmissionWebhook.Validation;
@@ -11,15 +13,15 @@ using Serilog.Formatting.Display;
 
 namespace AdmissionWebhook.Tests.Observability;
 
-/// <summary>The hand-written review line must be the line Serilog's own formatters write, byte for byte.</summary>
-public sealed class ReviewLineFormatterTests
+/// <summary>The review line written straight to UTF-8 must be the line Serilog's own formatters write for its event, byte for byte.</summary>
+public sealed class ReviewLineTests
 {
     public static TheoryData<string, string, string, string, string, string, string?, bool, double> Reviews => new()
     {
         { "validate", "CREATE", "podtato-kubectl", "frontend-entry-check-7", "08a1ab4e-214c-4dd9-9174-d4103a732b58", "allowed", null, false, 0.0114 },
         { "mutate", "CREATE", "podtato-kubectl", "frontend-entry-check-7", "u-2", "patched", "5 patch operations", true, 12.34567 },
         { "validate", "CREATE", "podtato-kubectl", "helloworldtask-1", "u-3", "denied", "409 KeptnTask \"helloworldtask-1\" cannot be created: metadata.name: create this one as \"helloworldtask-2\"", false, 1234.5 },
-        { "validate", "UPDATE", "ns", NameRule.Quote("evil\r\n[01:02:03 INF] forged\u001b[2J\"\\" + new string('x', 100)), "u-4", "denied", "422 spec: a \\ backslash", false, 0 },
+        { "validate", "UPDATE", "ns", NameRule.Quote("evil\r\n[01:02:03 INF] forged\u001b[2J\"\\" + new string('x', 100)), "u-4", "denied", "422 spec: a \\ backslash, a \"quote\", a\ttab and a\u0001", false, 0 },
         { "mutate", "?", string.Empty, "tâsk-ü-日本", string.Empty, "allowed", string.Empty, false, 0.5 },
         { "other-endpoint", "DELETE", "n", "t", "u-6", "unusual-decision", null, true, 7 },
     };
@@ -28,12 +30,13 @@ public sealed class ReviewLineFormatterTests
     [MemberData(nameof(Reviews))]
     public void TheTextLineIsTheOneSerilogWrites(string endpoint, string operation, string @namespace, string name, string uid, string decision, string? reason, bool dryRun, double milliseconds)
     {
-        var logEvent = ReviewEvent(endpoint, operation, @namespace, name, uid, decision, reason, dryRun, milliseconds);
-        var serilog = new MessageTemplateTextFormatter(WebhookHost.TextTemplate, CultureInfo.InvariantCulture);
+        var (logEvent, review) = Both(endpoint, operation, @namespace, name, uid, decision, reason, dryRun, milliseconds);
+        var output = new ArrayBufferWriter<byte>();
 
-        var line = Render(new ReviewLineFormatter(serilog, json: false), logEvent);
+        review.WriteText(output);
 
-        Assert.Equal(Render(serilog, logEvent), line);
+        var line = Encoding.UTF8.GetString(output.WrittenSpan);
+        Assert.Equal(Render(new MessageTemplateTextFormatter(WebhookHost.TextTemplate, CultureInfo.InvariantCulture), logEvent), line);
         Assert.Contains($" uid={uid}: {decision} ", line, StringComparison.Ordinal);
     }
 
@@ -41,27 +44,32 @@ public sealed class ReviewLineFormatterTests
     [MemberData(nameof(Reviews))]
     public void TheJsonLineIsTheOneSerilogWrites(string endpoint, string operation, string @namespace, string name, string uid, string decision, string? reason, bool dryRun, double milliseconds)
     {
-        var logEvent = ReviewEvent(endpoint, operation, @namespace, name, uid, decision, reason, dryRun, milliseconds);
-        var serilog = new RenderedCompactJsonFormatter();
+        var (logEvent, review) = Both(endpoint, operation, @namespace, name, uid, decision, reason, dryRun, milliseconds);
+        var output = new ArrayBufferWriter<byte>();
 
-        var line = Render(new ReviewLineFormatter(serilog, json: true), logEvent);
+        review.WriteJson(output);
 
-        Assert.Equal(Render(serilog, logEvent), line);
+        var line = Encoding.UTF8.GetString(output.WrittenSpan);
+        Assert.Equal(Render(new RenderedCompactJsonFormatter(), logEvent), line);
         Assert.Equal(uid, System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("Uid").GetString());
     }
 
     [Fact]
-    public void OtherLinesAreWrittenBySerilogsFormatter()
+    public void AHostWithItsOwnSerilogSinksGetsTheReviewAsAnEvent()
     {
-        var logEvent = Capture(logger => logger.Warning("{Endpoint}: answered HTTP {Status} to a body that is not an AdmissionReview", "validate", 400));
-        var serilog = new MessageTemplateTextFormatter(WebhookHost.TextTemplate, CultureInfo.InvariantCulture);
+        var logEvent = Capture(logger => new ReviewLog(logger, new ReviewLineOutput()).Reviewed("validate", "CREATE", "ns", "t", "u-7", "allowed", null, false, TimeSpan.FromMilliseconds(1)));
 
-        Assert.Equal(Render(serilog, logEvent), Render(new ReviewLineFormatter(serilog, json: false), logEvent));
-        Assert.Contains("WRN] validate: answered HTTP 400", Render(serilog, logEvent), StringComparison.Ordinal);
+        Assert.Same(ReviewLog.Template, logEvent.MessageTemplate);
+        Assert.Equal("u-7", ((ScalarValue)logEvent.Properties["Uid"]).Value);
     }
 
-    private static LogEvent ReviewEvent(string endpoint, string operation, string @namespace, string name, string uid, string decision, string? reason, bool dryRun, double milliseconds) =>
-        Capture(logger => new ReviewLog(logger).Reviewed(endpoint, operation, @namespace, name, uid, decision, reason, dryRun, TimeSpan.FromMilliseconds(milliseconds)));
+    /// <summary>The event Serilog gets when no stdout sink takes the line directly, and the same review as a line.</summary>
+    private static (LogEvent Event, ReviewLine Line) Both(string endpoint, string operation, string @namespace, string name, string uid, string decision, string? reason, bool dryRun, double milliseconds)
+    {
+        var elapsed = TimeSpan.FromMilliseconds(milliseconds);
+        var logEvent = Capture(logger => new ReviewLog(logger).Reviewed(endpoint, operation, @namespace, name, uid, decision, reason, dryRun, elapsed));
+        return (logEvent, new ReviewLine(logEvent.Timestamp, endpoint, operation, @namespace, name, uid, decision, reason ?? string.Empty, dryRun, elapsed.TotalMilliseconds));
+    }
 
     private static LogEvent Capture(Action<Serilog.ILogger> log)
     {

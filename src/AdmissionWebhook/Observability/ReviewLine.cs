@@ -1,0 +1,161 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+
+namespace AdmissionWebhook.Observability;
+
+/// <summary>
+/// The review line (SPEC 6) written straight to UTF-8, byte for byte the line Serilog's formatters write for the event
+/// <see cref="ReviewLog"/> would otherwise build — text (<c>[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}</c>) or
+/// rendered compact JSON — but without the event, its eleven property objects, the dictionary and two template walks:
+/// that was a tenth of a review's CPU (docs/performance.md). ReviewLineTests hold it to Serilog's output.
+/// </summary>
+internal readonly record struct ReviewLine(
+    DateTimeOffset Timestamp, string Endpoint, string Operation, string Namespace, string Name, string Uid, string Decision, string Reason, bool DryRun, double DurationMs)
+{
+    private static readonly byte[] EventIdHash = Encoding.UTF8.GetBytes(
+        $"\"@i\":\"{Serilog.Formatting.Compact.EventIdHash.Compute(ReviewLog.Template.Text):x8}\"");
+
+    private static readonly byte[] Tail = Encoding.UTF8.GetBytes(
+        $",\"EventId\":{{\"Id\":1,\"Name\":\"Reviewed\"}},\"SourceContext\":\"{ReviewLog.Category}\"}}{Environment.NewLine}");
+
+    private static readonly byte[] NewLine = Encoding.UTF8.GetBytes(Environment.NewLine);
+
+    private static readonly SearchValues<char> NeedsJsonEscape = SearchValues.Create(
+        "\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f" +
+        "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f");
+
+    public void WriteText(IBufferWriter<byte> output)
+    {
+        Ascii(output, "[");
+        Formatted(output, Timestamp, "HH:mm:ss");
+        Ascii(output, " INF] ");
+        Utf8(output, Endpoint);
+        Ascii(output, " ");
+        Utf8(output, Operation);
+        Ascii(output, " ");
+        Utf8(output, Namespace);
+        Ascii(output, "/");
+        Utf8(output, Name);
+        Ascii(output, " uid=");
+        Utf8(output, Uid);
+        Ascii(output, ": ");
+        Utf8(output, Decision);
+        Ascii(output, " ");
+        Utf8(output, Reason);
+        Ascii(output, DryRun ? " dryRun=true in " : " dryRun=false in ");
+        Formatted(output, DurationMs, "0.000");
+        Ascii(output, " ms");
+        output.Write(NewLine);
+    }
+
+    /// <summary>Serilog.Formatting.Compact's RenderedCompactJsonFormatter, invariant culture.</summary>
+    public void WriteJson(IBufferWriter<byte> output)
+    {
+        Ascii(output, "{\"@t\":\"");
+        Formatted(output, Timestamp.UtcDateTime, "O");
+
+        // "@m" is the message rendered with strings in quotes (a quote inside escaped as \"), then JSON-escaped whole.
+        Ascii(output, "\",\"@m\":\"");
+        Quoted(output, Endpoint);
+        Ascii(output, " ");
+        Quoted(output, Operation);
+        Ascii(output, " ");
+        Quoted(output, Namespace);
+        Ascii(output, "/");
+        Quoted(output, Name);
+        Ascii(output, " uid=");
+        Quoted(output, Uid);
+        Ascii(output, ": ");
+        Quoted(output, Decision);
+        Ascii(output, " ");
+        Quoted(output, Reason);
+        Ascii(output, DryRun ? " dryRun=True in " : " dryRun=False in ");
+        Formatted(output, DurationMs, "0.000");
+        Ascii(output, " ms\",");
+        output.Write(EventIdHash);
+        Property(output, "Endpoint", Endpoint);
+        Property(output, "Operation", Operation);
+        Property(output, "Namespace", Namespace);
+        Property(output, "Name", Name);
+        Property(output, "Uid", Uid);
+        Property(output, "Decision", Decision);
+        Property(output, "Reason", Reason);
+        Ascii(output, DryRun ? ",\"DryRun\":true,\"DurationMs\":" : ",\"DryRun\":false,\"DurationMs\":");
+        Formatted(output, DurationMs, "R");
+        output.Write(Tail);
+    }
+
+    private static void Property(IBufferWriter<byte> output, string name, string value)
+    {
+        Ascii(output, ",\"");
+        Ascii(output, name);
+        Ascii(output, "\":\"");
+        JsonEscaped(output, value);
+        Ascii(output, "\"");
+    }
+
+    /// <summary>A string value inside "@m": Serilog's <c>"value"</c> with inner quotes as <c>\"</c>, JSON-escaped.</summary>
+    private static void Quoted(IBufferWriter<byte> output, string value)
+    {
+        Ascii(output, "\\\"");
+        var rest = value.AsSpan();
+        for (var quote = rest.IndexOf('"'); quote >= 0; quote = rest.IndexOf('"'))
+        {
+            JsonEscaped(output, rest[..quote]);
+            Ascii(output, "\\\\\\\"");
+            rest = rest[(quote + 1)..];
+        }
+
+        JsonEscaped(output, rest);
+        Ascii(output, "\\\"");
+    }
+
+    /// <summary>Serilog's JsonValueFormatter.WriteQuotedJsonString, without the quotes around.</summary>
+    private static void JsonEscaped(IBufferWriter<byte> output, ReadOnlySpan<char> text)
+    {
+        for (var next = text.IndexOfAny(NeedsJsonEscape); next >= 0; next = text.IndexOfAny(NeedsJsonEscape))
+        {
+            Utf8(output, text[..next]);
+            Ascii(output, text[next] switch
+            {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\f' => "\\f",
+                '\t' => "\\t",
+                var control => $"\\u{(int)control:X4}",
+            });
+            text = text[(next + 1)..];
+        }
+
+        Utf8(output, text);
+    }
+
+    private static void Utf8(IBufferWriter<byte> output, ReadOnlySpan<char> text)
+    {
+        if (text.IsEmpty)
+        {
+            return;
+        }
+
+        var written = Encoding.UTF8.GetBytes(text, output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length)));
+        output.Advance(written);
+    }
+
+    private static void Ascii(IBufferWriter<byte> output, string text) => Utf8(output, text);
+
+    private static void Formatted<T>(IBufferWriter<byte> output, T value, string format)
+        where T : IUtf8SpanFormattable
+    {
+        var span = output.GetSpan(64);
+        if (!value.TryFormat(span, out var written, format, CultureInfo.InvariantCulture))
+        {
+            span = output.GetSpan(256);
+            value.TryFormat(span, out written, format, CultureInfo.InvariantCulture);
+        }
+
+        output.Advance(written);
+    }
+}
