@@ -146,8 +146,8 @@ internal static partial class AdmissionEndpoints
         }
 
         // Every value here came from the request: quoted so a hostile name cannot split or forge a log line.
-        var metadata = request.Object.Field("metadata");
-        var name = NameRule.Quote(Readable(metadata.Field("name")) ?? request.Name ?? Readable(metadata.Field("generateName")) ?? string.Empty);
+        var metadata = request.Object.Field("metadata"u8);
+        var name = NameRule.Quote(Readable(metadata.Field("name"u8)) ?? request.Name ?? Readable(metadata.Field("generateName"u8)) ?? string.Empty);
         var @namespace = NameRule.Quote(request.Namespace ?? string.Empty);
         var operation = NameRule.Quote(request.Operation ?? "?");
         var uid = NameRule.Quote(request.Uid);

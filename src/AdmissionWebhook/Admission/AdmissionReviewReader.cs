@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using AdmissionWebhook.KeptnTasks;
 
@@ -28,7 +29,7 @@ internal static class AdmissionReviewReader
             return null;
         }
 
-        var apiVersion = root.Field("apiVersion");
+        var apiVersion = root.Field("apiVersion"u8);
         AdmissionReviewVersion version;
         if (apiVersion.ValueKind == JsonValueKind.String && apiVersion.ValueEquals(V1ApiVersion))
         {
@@ -46,21 +47,21 @@ internal static class AdmissionReviewReader
             return null;
         }
 
-        var kind = root.Field("kind");
+        var kind = root.Field("kind"u8);
         if (!kind.IsAbsent() && !(kind.ValueKind == JsonValueKind.String && kind.ValueEquals("AdmissionReview")))
         {
             error = $"kind must be AdmissionReview, not {DescribeValue(kind)}";
             return null;
         }
 
-        var request = root.Field("request");
+        var request = root.Field("request"u8);
         if (request.ValueKind != JsonValueKind.Object)
         {
             error = $"request is {request.Describe()}; an AdmissionReview sent to a webhook carries a request object";
             return null;
         }
 
-        var uid = request.Field("uid");
+        var uid = request.Field("uid"u8);
         if (uid.ValueKind != JsonValueKind.String || uid.ValueEquals(string.Empty))
         {
             error = $"request.uid is {(uid.ValueKind == JsonValueKind.String ? "empty" : uid.Describe())}; it must be the non-empty string the answer echoes";
@@ -72,32 +73,33 @@ internal static class AdmissionReviewReader
         {
             Uid = uid.GetString()!,
             ReviewVersion = version,
-            Operation = problems.String(request, "operation"),
-            Kind = ReadGroupVersion(request, "kind", "kind", problems),
-            Resource = ReadGroupVersion(request, "resource", "resource", problems),
-            SubResource = problems.String(request, "subResource"),
-            Namespace = problems.String(request, "namespace"),
-            Name = problems.String(request, "name"),
-            DryRun = problems.Boolean(request, "dryRun"),
-            Object = problems.Object(request, "object"),
-            OldObject = problems.Object(request, "oldObject"),
+            Operation = problems.String(request, "operation"u8),
+            Kind = ReadGroupVersion(request, "kind", "kind"u8, problems),
+            Resource = ReadGroupVersion(request, "resource", "resource"u8, problems),
+            SubResource = problems.String(request, "subResource"u8),
+            Namespace = problems.String(request, "namespace"u8),
+            Name = problems.String(request, "name"u8),
+            DryRun = problems.Boolean(request, "dryRun"u8),
+            Object = problems.Object(request, "object"u8),
+            OldObject = problems.Object(request, "oldObject"u8),
         };
 
         return problems.First is null ? answer : answer with { MalformedReason = problems.First };
     }
 
-    private static GroupVersionName ReadGroupVersion(JsonElement request, string field, string nameField, FieldTypeProblems problems)
+    /// <summary>request.kind or request.resource (named <paramref name="field"/>, whose name field has the same name).</summary>
+    private static GroupVersionName ReadGroupVersion(JsonElement request, string field, ReadOnlySpan<byte> utf8Field, FieldTypeProblems problems)
     {
-        var element = problems.Object(request, field);
+        var element = problems.Object(request, utf8Field);
         if (element.ValueKind != JsonValueKind.Object)
         {
             return default;
         }
 
         return new GroupVersionName(
-            problems.String(element, "group", field),
-            problems.String(element, "version", field),
-            problems.String(element, nameField, field));
+            problems.String(element, "group"u8, field),
+            problems.String(element, "version"u8, field),
+            problems.String(element, utf8Field, field));
     }
 
     private static string DescribeValue(JsonElement element) =>
@@ -110,7 +112,7 @@ internal static class AdmissionReviewReader
     {
         public string? First { get; private set; }
 
-        public string? String(JsonElement parent, string name, string? parentPath = null)
+        public string? String(JsonElement parent, ReadOnlySpan<byte> name, string? parentPath = null)
         {
             var value = parent.Field(name);
             if (value.ValueKind == JsonValueKind.String)
@@ -122,7 +124,7 @@ internal static class AdmissionReviewReader
             return null;
         }
 
-        public bool Boolean(JsonElement parent, string name)
+        public bool Boolean(JsonElement parent, ReadOnlySpan<byte> name)
         {
             var value = parent.Field(name);
             if (value.ValueKind is JsonValueKind.True or JsonValueKind.False)
@@ -134,7 +136,7 @@ internal static class AdmissionReviewReader
             return false;
         }
 
-        public JsonElement Object(JsonElement parent, string name)
+        public JsonElement Object(JsonElement parent, ReadOnlySpan<byte> name)
         {
             var value = parent.Field(name);
             if (value.ValueKind == JsonValueKind.Object)
@@ -146,11 +148,11 @@ internal static class AdmissionReviewReader
             return default;
         }
 
-        private void Expect(JsonElement value, string? parentPath, string name, string expected)
+        private void Expect(JsonElement value, string? parentPath, ReadOnlySpan<byte> name, string expected)
         {
             if (!value.IsAbsent() && First is null)
             {
-                First = $"request.{(parentPath is null ? string.Empty : parentPath + ".")}{name} must be {expected}, not {value.Describe()}";
+                First = $"request.{(parentPath is null ? string.Empty : parentPath + ".")}{Encoding.UTF8.GetString(name)} must be {expected}, not {value.Describe()}";
             }
         }
     }

@@ -67,7 +67,7 @@ internal sealed class KeptnTaskReviewer(KeptnTaskValidator validator, KeptnTaskM
         }
 
         // A hand-written review (curl) may name neither; the object then says what it is.
-        return request.Object.Field("kind").StringOrNull() == KeptnTaskVersion.Kind &&
-            request.Object.Field("apiVersion").StringOrNull()?.StartsWith(KeptnTaskVersion.Group + "/", StringComparison.Ordinal) == true;
+        return request.Object.Field("kind"u8).StringOrNull() == KeptnTaskVersion.Kind &&
+            request.Object.Field("apiVersion"u8).StringOrNull()?.StartsWith(KeptnTaskVersion.Group + "/", StringComparison.Ordinal) == true;
     }
 }

@@ -21,14 +21,14 @@ internal static class KeptnObjectReader
     public static TaskListOwner ReadOwner(KeptnOwnerKind kind, string @namespace, string name, JsonElement obj)
     {
         var lists = new List<TaskList>();
-        var annotations = obj.Field("metadata").Field("annotations");
+        var annotations = obj.Field("metadata"u8).Field("annotations"u8);
         if (kind != KeptnOwnerKind.KeptnAppContext)
         {
             AddAnnotationList(lists, annotations, PreDeploymentTasksAnnotation, TaskPhase.Pre);
             AddAnnotationList(lists, annotations, PostDeploymentTasksAnnotation, TaskPhase.Post);
         }
 
-        var spec = obj.Field("spec");
+        var spec = obj.Field("spec"u8);
         AddSpecList(lists, spec, "preDeploymentTasks", TaskPhase.Pre);
         AddSpecList(lists, spec, "postDeploymentTasks", TaskPhase.Post);
         if (kind == KeptnOwnerKind.KeptnAppContext)

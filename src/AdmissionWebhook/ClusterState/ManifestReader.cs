@@ -50,9 +50,9 @@ internal static class ManifestReader
                     objects.Add(ToObject(file, index, item));
                 }
             }
-            else if (root.Field("kind").StringOrNull() is { } kind && kind.EndsWith("List", StringComparison.Ordinal) && root.Field("items").ValueKind == JsonValueKind.Array)
+            else if (root.Field("kind"u8).StringOrNull() is { } kind && kind.EndsWith("List", StringComparison.Ordinal) && root.Field("items"u8).ValueKind == JsonValueKind.Array)
             {
-                foreach (var item in root.Field("items").EnumerateArray())
+                foreach (var item in root.Field("items"u8).EnumerateArray())
                 {
                     objects.Add(ToObject(file, index, item));
                 }
@@ -73,14 +73,14 @@ internal static class ManifestReader
             throw new FormatException($"{file}: document {document + 1} is {root.Describe()}, not a Kubernetes object");
         }
 
-        var metadata = root.Field("metadata");
+        var metadata = root.Field("metadata"u8);
         return new ManifestObject(
             file,
             document,
-            root.Field("kind").StringOrNull(),
-            root.Field("apiVersion").StringOrNull(),
-            metadata.Field("namespace").StringOrNull(),
-            metadata.Field("name").StringOrNull(),
+            root.Field("kind"u8).StringOrNull(),
+            root.Field("apiVersion"u8).StringOrNull(),
+            metadata.Field("namespace"u8).StringOrNull(),
+            metadata.Field("name"u8).StringOrNull(),
             root);
     }
 }

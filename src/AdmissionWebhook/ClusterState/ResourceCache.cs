@@ -128,7 +128,7 @@ internal sealed partial class ResourceCache
             using var response = await _client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync<JsonElement>(
                 KeptnResource.Group, _version, _resource.Plural, continueParameter: continueToken, limit: PageSize, cancellationToken: timeout.Token);
             var list = response.Body;
-            foreach (var item in list.Field("items").EnumerateArray())
+            foreach (var item in list.Field("items"u8).EnumerateArray())
             {
                 if (Apply(item) is { } key)
                 {
@@ -136,9 +136,9 @@ internal sealed partial class ResourceCache
                 }
             }
 
-            var metadata = list.Field("metadata");
-            continueToken = metadata.Field("continue").StringOrNull() is { Length: > 0 } next ? next : null;
-            resourceVersion = metadata.Field("resourceVersion").StringOrNull() ?? string.Empty;
+            var metadata = list.Field("metadata"u8);
+            continueToken = metadata.Field("continue"u8).StringOrNull() is { Length: > 0 } next ? next : null;
+            resourceVersion = metadata.Field("resourceVersion"u8).StringOrNull() ?? string.Empty;
         }
         while (continueToken is not null);
 
@@ -196,7 +196,7 @@ internal sealed partial class ResourceCache
 
                     break;
                 case WatchEventType.Error:
-                    if (item.Field("code").ValueKind == JsonValueKind.Number && item.Field("code").GetInt32() == (int)HttpStatusCode.Gone)
+                    if (item.Field("code"u8).ValueKind == JsonValueKind.Number && item.Field("code"u8).GetInt32() == (int)HttpStatusCode.Gone)
                     {
                         Log.Expired(_logger, _resource.Kind);
                         Restarts++;
@@ -204,10 +204,10 @@ internal sealed partial class ResourceCache
                         return;
                     }
 
-                    throw new KubernetesException(item.Field("message").StringOrNull() ?? "watch error");
+                    throw new KubernetesException(item.Field("message"u8).StringOrNull() ?? "watch error");
             }
 
-            _resourceVersion = item.Field("metadata").Field("resourceVersion").StringOrNull() ?? _resourceVersion;
+            _resourceVersion = item.Field("metadata"u8).Field("resourceVersion"u8).StringOrNull() ?? _resourceVersion;
         }
 
         if (streamError is KubernetesException { Status.Code: (int)HttpStatusCode.Gone })
@@ -245,9 +245,9 @@ internal sealed partial class ResourceCache
 
     private static (string Namespace, string Name)? KeyOf(JsonElement item)
     {
-        var metadata = item.Field("metadata");
-        return metadata.Field("name").StringOrNull() is { Length: > 0 } name
-            ? (metadata.Field("namespace").StringOrNull() ?? string.Empty, name)
+        var metadata = item.Field("metadata"u8);
+        return metadata.Field("name"u8).StringOrNull() is { Length: > 0 } name
+            ? (metadata.Field("namespace"u8).StringOrNull() ?? string.Empty, name)
             : null;
     }
 

@@ -9,6 +9,10 @@ internal static class JsonFields
     public static JsonElement Field(this JsonElement parent, string name) =>
         parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var value) ? value : default;
 
+    /// <summary>The same, by a UTF-8 name (<c>"spec"u8</c>): the name is not transcoded on every lookup.</summary>
+    public static JsonElement Field(this JsonElement parent, ReadOnlySpan<byte> utf8Name) =>
+        parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(utf8Name, out var value) ? value : default;
+
     public static bool IsAbsent(this JsonElement element) =>
         element.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null;
 

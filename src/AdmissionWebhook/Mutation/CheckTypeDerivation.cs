@@ -23,23 +23,23 @@ internal sealed class CheckTypeDerivation(IClusterState state)
     public void Apply(TaskUnderReview task, MutationPlan plan)
     {
         var spec = task.Spec;
-        var checkType = spec.Field("checkType");
+        var checkType = spec.Field("checkType"u8);
         if (spec.ValueKind != JsonValueKind.Object || !checkType.IsUnsetString() ||
-            spec.Field("taskDefinition").StringOrNull() is not { Length: > 0 } definition)
+            spec.Field("taskDefinition"u8).StringOrNull() is not { Length: > 0 } definition)
         {
             return;
         }
 
-        var context = spec.Field("context");
-        var objectType = context.Field("objectType");
+        var context = spec.Field("context"u8);
+        var objectType = context.Field("objectType"u8);
         if (!objectType.IsUnsetString() && objectType.StringOrNull() is not ("Workload" or "App"))
         {
             // An objectType Keptn does not know is the validating webhook's to refuse, not this one's to guess.
             return;
         }
 
-        var appName = NonEmpty(context.Field("appName")) ?? NonEmpty(spec.Field("app"));
-        var workloadName = NonEmpty(context.Field("workloadName")) ?? NonEmpty(spec.Field("workload"));
+        var appName = NonEmpty(context.Field("appName"u8)) ?? NonEmpty(spec.Field("app"u8));
+        var workloadName = NonEmpty(context.Field("workloadName"u8)) ?? NonEmpty(spec.Field("workload"u8));
         var searched = new List<Searched>(2);
         var match = objectType.StringOrNull() switch
         {
@@ -78,7 +78,7 @@ internal sealed class CheckTypeDerivation(IClusterState state)
         plan.Set(!checkType.IsAbsent(), CheckTypePath, value);
         if (context.ValueKind == JsonValueKind.Object)
         {
-            var taskType = context.Field("taskType");
+            var taskType = context.Field("taskType"u8);
             if (taskType.IsUnsetString())
             {
                 plan.Set(!taskType.IsAbsent(), TaskTypePath, value);

@@ -29,14 +29,14 @@ internal sealed class DefaultsMutation(WebhookOptions options)
             return;
         }
 
-        var retries = task.Spec.Field("retries");
+        var retries = task.Spec.Field("retries"u8);
         if (retries.IsAbsent())
         {
             plan.Set(retries.ValueKind == JsonValueKind.Null, RetriesPath, _defaultRetries);
             plan.Audit("retries", _retriesAudit);
         }
 
-        var timeout = task.Spec.Field("timeout");
+        var timeout = task.Spec.Field("timeout"u8);
         if (timeout.IsAbsent())
         {
             plan.Set(timeout.ValueKind == JsonValueKind.Null, TimeoutPath, options.DefaultTimeout);

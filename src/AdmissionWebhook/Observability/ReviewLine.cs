@@ -21,11 +21,14 @@ internal readonly record struct ReviewLine(
 
     private static readonly byte[] NewLine = Encoding.UTF8.GetBytes(Environment.NewLine);
 
+    // The template's {DurationMs:0.000}: "F3" gives the same digits without parsing a custom format per line.
+    private const string Milliseconds = "F3";
+
     private static readonly SearchValues<char> NeedsJsonEscape = SearchValues.Create(
         "\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f" +
         "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f");
 
-    public void WriteText(IBufferWriter<byte> output)
+    public void WriteText(ArrayBufferWriter<byte> output)
     {
         Ascii(output, "[");
         Formatted(output, Timestamp, "HH:mm:ss");
@@ -44,13 +47,13 @@ internal readonly record struct ReviewLine(
         Ascii(output, " ");
         Utf8(output, Reason);
         Ascii(output, DryRun ? " dryRun=true in " : " dryRun=false in ");
-        Formatted(output, DurationMs, "0.000");
+        Formatted(output, DurationMs, Milliseconds);
         Ascii(output, " ms");
         output.Write(NewLine);
     }
 
     /// <summary>Serilog.Formatting.Compact's RenderedCompactJsonFormatter, invariant culture.</summary>
-    public void WriteJson(IBufferWriter<byte> output)
+    public void WriteJson(ArrayBufferWriter<byte> output)
     {
         Ascii(output, "{\"@t\":\"");
         Formatted(output, Timestamp.UtcDateTime, "O");
@@ -71,7 +74,7 @@ internal readonly record struct ReviewLine(
         Ascii(output, " ");
         Quoted(output, Reason);
         Ascii(output, DryRun ? " dryRun=True in " : " dryRun=False in ");
-        Formatted(output, DurationMs, "0.000");
+        Formatted(output, DurationMs, Milliseconds);
         Ascii(output, " ms\",");
         output.Write(EventIdHash);
         Property(output, "Endpoint", Endpoint);
@@ -86,7 +89,7 @@ internal readonly record struct ReviewLine(
         output.Write(Tail);
     }
 
-    private static void Property(IBufferWriter<byte> output, string name, string value)
+    private static void Property(ArrayBufferWriter<byte> output, string name, string value)
     {
         Ascii(output, ",\"");
         Ascii(output, name);
@@ -96,7 +99,7 @@ internal readonly record struct ReviewLine(
     }
 
     /// <summary>A string value inside "@m": Serilog's <c>"value"</c> with inner quotes as <c>\"</c>, JSON-escaped.</summary>
-    private static void Quoted(IBufferWriter<byte> output, string value)
+    private static void Quoted(ArrayBufferWriter<byte> output, string value)
     {
         Ascii(output, "\\\"");
         var rest = value.AsSpan();
@@ -112,7 +115,7 @@ internal readonly record struct ReviewLine(
     }
 
     /// <summary>Serilog's JsonValueFormatter.WriteQuotedJsonString, without the quotes around.</summary>
-    private static void JsonEscaped(IBufferWriter<byte> output, ReadOnlySpan<char> text)
+    private static void JsonEscaped(ArrayBufferWriter<byte> output, ReadOnlySpan<char> text)
     {
         for (var next = text.IndexOfAny(NeedsJsonEscape); next >= 0; next = text.IndexOfAny(NeedsJsonEscape))
         {
@@ -133,7 +136,7 @@ internal readonly record struct ReviewLine(
         Utf8(output, text);
     }
 
-    private static void Utf8(IBufferWriter<byte> output, ReadOnlySpan<char> text)
+    private static void Utf8(ArrayBufferWriter<byte> output, ReadOnlySpan<char> text)
     {
         if (text.IsEmpty)
         {
@@ -144,9 +147,9 @@ internal readonly record struct ReviewLine(
         output.Advance(written);
     }
 
-    private static void Ascii(IBufferWriter<byte> output, string text) => Utf8(output, text);
+    private static void Ascii(ArrayBufferWriter<byte> output, string text) => Utf8(output, text);
 
-    private static void Formatted<T>(IBufferWriter<byte> output, T value, string format)
+    private static void Formatted<T>(ArrayBufferWriter<byte> output, T value, string format)
         where T : IUtf8SpanFormattable
     {
         var span = output.GetSpan(64);

@@ -54,12 +54,12 @@ internal sealed class DuplicateNameRule(IClusterState state, WebhookOptions opti
     private void CheckUpdate(TaskUnderReview task, string name, ValidationReport report)
     {
         var old = task.Request.OldObject;
-        if (!old.Field("metadata").Field("deletionTimestamp").IsAbsent() || !task.Metadata.Field("deletionTimestamp").IsAbsent())
+        if (!old.Field("metadata"u8).Field("deletionTimestamp"u8).IsAbsent() || !task.Metadata.Field("deletionTimestamp"u8).IsAbsent())
         {
             return;
         }
 
-        if (JsonFields.DeepEquals(old.Field("spec"), task.Spec))
+        if (JsonFields.DeepEquals(old.Field("spec"u8), task.Spec))
         {
             return;
         }

@@ -15,7 +15,7 @@ internal sealed class NameRule : IValidationRule
     public ValueTask CheckAsync(TaskUnderReview task, ValidationReport report, CancellationToken cancellationToken)
     {
         var metadata = task.Metadata;
-        var name = metadata.Field("name");
+        var name = metadata.Field("name"u8);
         if (!name.IsAbsent() && name.ValueKind != JsonValueKind.String)
         {
             report.Add("metadata.name", $"must be a string, not {name.Describe()}");
@@ -28,7 +28,7 @@ internal sealed class NameRule : IValidationRule
             return ValueTask.CompletedTask;
         }
 
-        var generateName = metadata.Field("generateName");
+        var generateName = metadata.Field("generateName"u8);
         if (generateName.ValueKind == JsonValueKind.String && generateName.GetString() is { Length: > 0 } prefix)
         {
             CheckPrefix(prefix, report);

@@ -21,13 +21,13 @@ internal sealed class SpecShapeRule : IValidationRule
             return ValueTask.CompletedTask;
         }
 
-        CheckOneOf(spec.Field("checkType"), "spec.checkType", Phases, report);
+        CheckOneOf(spec.Field("checkType"u8), "spec.checkType", Phases, report);
         if (task.Shape == KeptnTaskShape.Current)
         {
-            CheckContext(spec.Field("context"), report);
-            CheckRetries(spec.Field("retries"), report);
-            CheckTimeout(spec.Field("timeout"), report);
-            CheckSecret(spec.Field("secureParameters"), report);
+            CheckContext(spec.Field("context"u8), report);
+            CheckRetries(spec.Field("retries"u8), report);
+            CheckTimeout(spec.Field("timeout"u8), report);
+            CheckSecret(spec.Field("secureParameters"u8), report);
         }
 
         return ValueTask.CompletedTask;
@@ -43,8 +43,8 @@ internal sealed class SpecShapeRule : IValidationRule
             return;
         }
 
-        var objectType = CheckOneOf(context.Field("objectType"), "spec.context.objectType", ObjectTypes, report);
-        CheckOneOf(context.Field("taskType"), "spec.context.taskType", Phases, report);
+        var objectType = CheckOneOf(context.Field("objectType"u8), "spec.context.objectType", ObjectTypes, report);
+        CheckOneOf(context.Field("taskType"u8), "spec.context.taskType", Phases, report);
         foreach (var name in (string[])["appName", "appVersion", "workloadName", "workloadVersion"])
         {
             var value = context.Field(name);
@@ -134,7 +134,7 @@ internal sealed class SpecShapeRule : IValidationRule
             return;
         }
 
-        var secret = secureParameters.Field("secret");
+        var secret = secureParameters.Field("secret"u8);
         if (secret.IsUnsetString())
         {
             return;

@@ -18,7 +18,7 @@ internal sealed class TaskDefinitionRule(IClusterState state, WebhookOptions opt
             return;
         }
 
-        var field = task.Spec.Field("taskDefinition");
+        var field = task.Spec.Field("taskDefinition"u8);
         if (field.IsUnsetString())
         {
             report.Add("spec.taskDefinition", "is required: name the KeptnTaskDefinition this task runs");

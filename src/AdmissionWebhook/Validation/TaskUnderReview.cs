@@ -14,21 +14,21 @@ internal sealed record TaskUnderReview(
 {
     public bool IsCreate => Request.Operation == "CREATE";
 
-    public JsonElement Metadata => Object.Field("metadata");
+    public JsonElement Metadata => Object.Field("metadata"u8);
 
-    public JsonElement Spec => Object.Field("spec");
+    public JsonElement Spec => Object.Field("spec"u8);
 
-    public string DisplayName => Name ?? (Metadata.Field("generateName").StringOrNull() is { Length: > 0 } prefix ? prefix + "<generated>" : "<no name>");
+    public string DisplayName => Name ?? (Metadata.Field("generateName"u8).StringOrNull() is { Length: > 0 } prefix ? prefix + "<generated>" : "<no name>");
 
     /// <summary>Resolves name, namespace and shape the way the apiserver would.</summary>
     public static TaskUnderReview From(AdmissionRequest request)
     {
-        var metadata = request.Object.Field("metadata");
-        var name = NonEmpty(metadata.Field("name").StringOrNull()) ?? NonEmpty(request.Name);
-        var @namespace = NonEmpty(request.Namespace) ?? NonEmpty(metadata.Field("namespace").StringOrNull()) ?? "default";
+        var metadata = request.Object.Field("metadata"u8);
+        var name = NonEmpty(metadata.Field("name"u8).StringOrNull()) ?? NonEmpty(request.Name);
+        var @namespace = NonEmpty(request.Namespace) ?? NonEmpty(metadata.Field("namespace"u8).StringOrNull()) ?? "default";
         var version = request.Kind.Group == KeptnTaskVersion.Group && request.Kind.Version is { Length: > 0 }
             ? request.Kind.Version
-            : KeptnTaskVersion.VersionOf(request.Object.Field("apiVersion").StringOrNull());
+            : KeptnTaskVersion.VersionOf(request.Object.Field("apiVersion"u8).StringOrNull());
         return new TaskUnderReview(request, @namespace, name, KeptnTaskVersion.ShapeOf(version), request.Object);
     }
 

@@ -24,6 +24,11 @@ public sealed class ReviewLineTests
         { "validate", "UPDATE", "ns", NameRule.Quote("evil\r\n[01:02:03 INF] forged\u001b[2J\"\\" + new string('x', 100)), "u-4", "denied", "422 spec: a \\ backslash, a \"quote\", a\ttab and a\u0001", false, 0 },
         { "mutate", "?", string.Empty, "tâsk-ü-日本", string.Empty, "allowed", string.Empty, false, 0.5 },
         { "other-endpoint", "DELETE", "n", "t", "u-6", "unusual-decision", null, true, 7 },
+        { "validate", "CREATE", "n", "t", "u-7", "allowed", null, false, 0.0005 },
+        { "validate", "CREATE", "n", "t", "u-8", "allowed", null, false, 0.0015 },
+        { "validate", "CREATE", "n", "t", "u-9", "allowed", null, false, 2.675 },
+        { "validate", "CREATE", "n", "t", "u-10", "allowed", null, false, 1.0004999 },
+        { "validate", "CREATE", "n", "t", "u-11", "allowed", null, false, 31_999.9995 },
     };
 
     [Theory]
