@@ -10,9 +10,24 @@ internal static class ReviewDeadline
 {
     private static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(500);
 
+    // The apiserver sends the same ?timeout= on every call of a webhook: the last one's parse is kept.
+    private static ParsedTimeout? s_last;
+
     public static TimeSpan For(string? timeoutQuery, TimeSpan lookupTimeout)
     {
-        if (timeoutQuery is { Length: > 0 } && GoDuration.TryParse(timeoutQuery, out var callerTimeout))
+        if (timeoutQuery is not { Length: > 0 })
+        {
+            return lookupTimeout;
+        }
+
+        var last = s_last;
+        if (last is null || last.Text != timeoutQuery)
+        {
+            last = new ParsedTimeout(timeoutQuery, GoDuration.TryParse(timeoutQuery, out var parsed) ? parsed : null);
+            s_last = last;
+        }
+
+        if (last.Timeout is { } callerTimeout)
         {
             var available = callerTimeout - Margin;
             var floor = TimeSpan.FromMilliseconds(100);
@@ -21,4 +36,6 @@ internal static class ReviewDeadline
 
         return lookupTimeout;
     }
+
+    private sealed record ParsedTimeout(string Text, TimeSpan? Timeout);
 }
