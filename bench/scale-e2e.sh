@@ -35,61 +35,26 @@ etcd_quota=${SCALE_E2E_ETCD_QUOTA:-8589934592}
 runs=${SCALE_E2E_RUNS:-1}
 helper="$repo/bench/ScaleE2E/scale_e2e.py"
 
-log() { printf '[scale-e2e %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() {
-    log "ERROR: $*"
-    exit 1
-}
+log_tag=scale-e2e
+# shellcheck source=lib/processes.sh
+source "$repo/bench/lib/processes.sh"
 
 work=$(mktemp -d /tmp/keptn-scale-e2e.XXXXXX)
 pids=() # started processes, stopped in reverse order (webhook, apiserver, etcd)
 
-stop_pid() {
-    local pid=$1 name=$2 i
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    log "$name ($pid) did not stop within 10 s of SIGTERM: killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-}
 cleanup() {
-    local status=$? i
+    local status=$?
     trap - EXIT INT TERM
     # The helper writes the webhook's pid; it stops the webhook itself unless it was killed.
     if [ -f "$work/webhook.pid" ]; then
         stop_pid "$(cat "$work/webhook.pid")" webhook
     fi
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-        stop_pid "${pids[$i]%%:*}" "${pids[$i]#*:}"
-    done
-    if [ "$status" -ne 0 ]; then
-        for f in kube-apiserver.log etcd.log webhook.log; do
-            [ -s "$work/$f" ] && { log "last lines of $f:"; tail -n 15 "$work/$f" >&2; }
-        done
-    fi
-    if [ "${SCALE_E2E_KEEP:-0}" = 1 ]; then
-        log "SCALE_E2E_KEEP=1: keeping $work"
-    else
-        rm -rf "$work"
-    fi
+    finish "$status" "${SCALE_E2E_KEEP:-0}" kube-apiserver.log etcd.log webhook.log
     exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_until() { # wait_until SECONDS DESCRIPTION COMMAND...
-    local limit=$1 what=$2 start=$SECONDS
-    shift 2
-    until "$@" >/dev/null 2>&1; do
-        [ $((SECONDS - start)) -lt "$limit" ] || die "$what: not within $limit s"
-        sleep 0.2
-    done
-}
 
 log "work directory $work; $tasks KeptnTasks, $definitions KeptnTaskDefinitions, $workloads KeptnWorkloads"
 log "nproc $(nproc), load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -35,11 +35,9 @@ out=${CAPTURE_OUT:-$repo/bench/bodies}
 namespace=podtato-kubectl
 started=$(date +%s%3N)
 
-log() { printf '[capture %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() {
-    log "ERROR: $*"
-    exit 1
-}
+log_tag=capture
+# shellcheck source=../lib/processes.sh
+source "$repo/bench/lib/processes.sh"
 
 for tool in kubectl jq openssl python3 curl; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool is not on PATH"
@@ -48,48 +46,15 @@ done
 work=$(mktemp -d /tmp/keptn-capture-bodies.XXXXXX)
 pids=() # started processes "pid:name", stopped in reverse order
 
-stop_pid() {
-    local pid=$1 name=$2 i
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    log "$name ($pid) did not stop within 10 s of SIGTERM: killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-}
 cleanup() {
-    local status=$? i f
+    local status=$?
     trap - EXIT INT TERM
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-        stop_pid "${pids[$i]%%:*}" "${pids[$i]#*:}"
-    done
-    if [ "$status" -ne 0 ]; then
-        for f in kube-apiserver.log etcd.log capture.log; do
-            [ -s "$work/$f" ] && { log "last lines of $f:"; tail -n 15 "$work/$f" >&2; }
-        done
-    fi
-    if [ "${CAPTURE_KEEP:-0}" = 1 ]; then
-        log "CAPTURE_KEEP=1: keeping $work"
-    else
-        rm -rf "$work"
-    fi
+    finish "$status" "${CAPTURE_KEEP:-0}" kube-apiserver.log etcd.log capture.log
     exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_until() { # wait_until SECONDS DESCRIPTION COMMAND...
-    local limit=$1 what=$2 start=$SECONDS
-    shift 2
-    until "$@" >/dev/null 2>&1; do
-        [ $((SECONDS - start)) -lt "$limit" ] || die "$what: not within $limit s"
-        sleep 0.2
-    done
-}
 
 # --- 1. the control plane (flags of bench/scale-e2e.sh and tests/AdmissionWebhook.E2E/Harness/ControlPlane.cs) ------
 bin=$(bash "$repo/tests/e2e/provision-control-plane.sh" | tail -n 1)
@@ -300,4 +265,4 @@ PY
 printf '%-28s %6d bytes  (create-valid.json without spec.retries and spec.timeout)\n' create-valid-undefaulted.json \
     "$(stat -c %s "$out/create-valid-undefaulted.json")"
 elapsed=$(($(date +%s%3N) - started))
-log "wrote $out/{create-valid,create-duplicate,create-v1beta1-review}.json in $((elapsed / 1000)).$(printf '%03d' $((elapsed % 1000))) s"
+log "wrote $out/{create-valid,create-duplicate,create-v1beta1-review,create-valid-undefaulted}.json in $((elapsed / 1000)).$(printf '%03d' $((elapsed % 1000))) s"

@@ -33,22 +33,7 @@ internal readonly record struct ReviewLine(
         Ascii(output, "[");
         Formatted(output, Timestamp, "HH:mm:ss");
         Ascii(output, " INF] ");
-        Utf8(output, Endpoint);
-        Ascii(output, " ");
-        Utf8(output, Operation);
-        Ascii(output, " ");
-        Utf8(output, Namespace);
-        Ascii(output, "/");
-        Utf8(output, Name);
-        Ascii(output, " uid=");
-        Utf8(output, Uid);
-        Ascii(output, ": ");
-        Utf8(output, Decision);
-        Ascii(output, " ");
-        Utf8(output, Reason);
-        Ascii(output, DryRun ? " dryRun=true in " : " dryRun=false in ");
-        Formatted(output, DurationMs, Milliseconds);
-        Ascii(output, " ms");
+        WriteMessage(output, json: false);
         output.Write(NewLine);
     }
 
@@ -57,25 +42,9 @@ internal readonly record struct ReviewLine(
     {
         Ascii(output, "{\"@t\":\"");
         Formatted(output, Timestamp.UtcDateTime, "O");
-
-        // "@m" is the message rendered with strings in quotes (a quote inside escaped as \"), then JSON-escaped whole.
         Ascii(output, "\",\"@m\":\"");
-        Quoted(output, Endpoint);
-        Ascii(output, " ");
-        Quoted(output, Operation);
-        Ascii(output, " ");
-        Quoted(output, Namespace);
-        Ascii(output, "/");
-        Quoted(output, Name);
-        Ascii(output, " uid=");
-        Quoted(output, Uid);
-        Ascii(output, ": ");
-        Quoted(output, Decision);
-        Ascii(output, " ");
-        Quoted(output, Reason);
-        Ascii(output, DryRun ? " dryRun=True in " : " dryRun=False in ");
-        Formatted(output, DurationMs, Milliseconds);
-        Ascii(output, " ms\",");
+        WriteMessage(output, json: true);
+        Ascii(output, "\",");
         output.Write(EventIdHash);
         Property(output, "Endpoint", Endpoint);
         Property(output, "Operation", Operation);
@@ -87,6 +56,48 @@ internal readonly record struct ReviewLine(
         Ascii(output, DryRun ? ",\"DryRun\":true,\"DurationMs\":" : ",\"DryRun\":false,\"DurationMs\":");
         Formatted(output, DurationMs, "R");
         output.Write(Tail);
+    }
+
+    /// <summary>
+    /// The template rendered: for the text line as <c>{Message:lj}</c> does (strings as they are, the rest as JSON); for
+    /// "@m" as Serilog renders by default (strings in quotes, a quote inside as \", True/False), then JSON-escaped whole.
+    /// </summary>
+    private void WriteMessage(ArrayBufferWriter<byte> output, bool json)
+    {
+        Value(output, Endpoint, json);
+        Ascii(output, " ");
+        Value(output, Operation, json);
+        Ascii(output, " ");
+        Value(output, Namespace, json);
+        Ascii(output, "/");
+        Value(output, Name, json);
+        Ascii(output, " uid=");
+        Value(output, Uid, json);
+        Ascii(output, ": ");
+        Value(output, Decision, json);
+        Ascii(output, " ");
+        Value(output, Reason, json);
+        Ascii(output, (json, DryRun) switch
+        {
+            (true, true) => " dryRun=True in ",
+            (true, false) => " dryRun=False in ",
+            (false, true) => " dryRun=true in ",
+            (false, false) => " dryRun=false in ",
+        });
+        Formatted(output, DurationMs, Milliseconds);
+        Ascii(output, " ms");
+    }
+
+    private static void Value(ArrayBufferWriter<byte> output, string value, bool json)
+    {
+        if (json)
+        {
+            Quoted(output, value);
+        }
+        else
+        {
+            Utf8(output, value);
+        }
     }
 
     private static void Property(ArrayBufferWriter<byte> output, string name, string value)

@@ -33,30 +33,21 @@ public sealed class ReviewLineTests
 
     [Theory]
     [MemberData(nameof(Reviews))]
-    public void TheTextLineIsTheOneSerilogWrites(string endpoint, string operation, string @namespace, string name, string uid, string decision, string? reason, bool dryRun, double milliseconds)
+    public void TheTextAndJsonLinesAreTheOnesSerilogWrites(string endpoint, string operation, string @namespace, string name, string uid, string decision, string? reason, bool dryRun, double milliseconds)
     {
         var (logEvent, review) = Both(endpoint, operation, @namespace, name, uid, decision, reason, dryRun, milliseconds);
-        var output = new ArrayBufferWriter<byte>();
+        var text = new ArrayBufferWriter<byte>();
+        var json = new ArrayBufferWriter<byte>();
 
-        review.WriteText(output);
+        review.WriteText(text);
+        review.WriteJson(json);
 
-        var line = Encoding.UTF8.GetString(output.WrittenSpan);
-        Assert.Equal(Render(new MessageTemplateTextFormatter(WebhookHost.TextTemplate, CultureInfo.InvariantCulture), logEvent), line);
-        Assert.Contains($" uid={uid}: {decision} ", line, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [MemberData(nameof(Reviews))]
-    public void TheJsonLineIsTheOneSerilogWrites(string endpoint, string operation, string @namespace, string name, string uid, string decision, string? reason, bool dryRun, double milliseconds)
-    {
-        var (logEvent, review) = Both(endpoint, operation, @namespace, name, uid, decision, reason, dryRun, milliseconds);
-        var output = new ArrayBufferWriter<byte>();
-
-        review.WriteJson(output);
-
-        var line = Encoding.UTF8.GetString(output.WrittenSpan);
-        Assert.Equal(Render(new RenderedCompactJsonFormatter(), logEvent), line);
-        Assert.Equal(uid, System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("Uid").GetString());
+        var textLine = Encoding.UTF8.GetString(text.WrittenSpan);
+        var jsonLine = Encoding.UTF8.GetString(json.WrittenSpan);
+        Assert.Equal(Render(new MessageTemplateTextFormatter(WebhookHost.TextTemplate, CultureInfo.InvariantCulture), logEvent), textLine);
+        Assert.Equal(Render(new RenderedCompactJsonFormatter(), logEvent), jsonLine);
+        Assert.Contains($" uid={uid}: {decision} ", textLine, StringComparison.Ordinal);
+        Assert.Equal(uid, System.Text.Json.JsonDocument.Parse(jsonLine).RootElement.GetProperty("Uid").GetString());
     }
 
     [Fact]
