@@ -11,7 +11,7 @@ namespace AdmissionWebhook.Observability;
 /// that was a tenth of a review's CPU (docs/performance.md). ReviewLineTests hold it to Serilog's output.
 /// </summary>
 internal readonly record struct ReviewLine(
-    DateTimeOffset Timestamp, string Endpoint, string Operation, string Namespace, string Name, string Uid, string Decision, string Reason, bool DryRun, double DurationMs)
+    DateTimeOffset Timestamp, string Endpoint, string Operation, string Namespace, string Name, string Uid, string Decision, string Reason, bool DryRun, TimeSpan Elapsed)
 {
     private static readonly byte[] EventIdHash = Encoding.UTF8.GetBytes(
         $"\"@i\":\"{Serilog.Formatting.Compact.EventIdHash.Compute(ReviewLog.Template.Text):x8}\"");
@@ -21,8 +21,6 @@ internal readonly record struct ReviewLine(
 
     private static readonly byte[] NewLine = Encoding.UTF8.GetBytes(Environment.NewLine);
 
-    // The template's {DurationMs:0.000}: "F3" gives the same digits without parsing a custom format per line.
-    private const string Milliseconds = "F3";
 
     private static readonly SearchValues<char> NeedsJsonEscape = SearchValues.Create(
         "\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f" +
@@ -54,7 +52,7 @@ internal readonly record struct ReviewLine(
         Property(output, "Decision", Decision);
         Property(output, "Reason", Reason);
         Ascii(output, DryRun ? ",\"DryRun\":true,\"DurationMs\":" : ",\"DryRun\":false,\"DurationMs\":");
-        Formatted(output, DurationMs, "R");
+        Formatted(output, Elapsed.TotalMilliseconds, "R");
         output.Write(Tail);
     }
 
@@ -84,7 +82,7 @@ internal readonly record struct ReviewLine(
             (false, true) => " dryRun=true in ",
             (false, false) => " dryRun=false in ",
         });
-        Formatted(output, DurationMs, Milliseconds);
+        Milliseconds(output, Elapsed);
         Ascii(output, " ms");
     }
 
@@ -145,6 +143,26 @@ internal readonly record struct ReviewLine(
         }
 
         Utf8(output, text);
+    }
+
+    /// <summary>
+    /// The template's <c>{DurationMs:0.000}</c> of <c>TotalMilliseconds</c>, from the ticks: whole microseconds rounded
+    /// half up are the same digits, except where the tick count ends in 5 — there the double's binary value decides which
+    /// way it rounds, so the double is formatted as Serilog does.
+    /// </summary>
+    private static void Milliseconds(ArrayBufferWriter<byte> output, TimeSpan elapsed)
+    {
+        var ticks = elapsed.Ticks;
+        if (ticks < 0 || ticks % 10 == 5)
+        {
+            Formatted(output, elapsed.TotalMilliseconds, "0.000");
+            return;
+        }
+
+        var microseconds = (ticks + 5) / 10;
+        Formatted(output, microseconds / 1000, "D");
+        Ascii(output, ".");
+        Formatted(output, microseconds % 1000, "D3");
     }
 
     private static void Utf8(ArrayBufferWriter<byte> output, ReadOnlySpan<char> text)

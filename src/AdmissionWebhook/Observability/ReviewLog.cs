@@ -55,7 +55,7 @@ internal sealed class ReviewLog
     {
         if (_direct.Sink is { } stdout)
         {
-            stdout.Write(new ReviewLine(DateTimeOffset.Now, endpoint, operation, @namespace, name, uid, decision, reason ?? string.Empty, dryRun, elapsed.TotalMilliseconds));
+            stdout.Write(new ReviewLine(DateTimeOffset.Now, endpoint, operation, @namespace, name, uid, decision, reason ?? string.Empty, dryRun, elapsed));
             return;
         }
 

@@ -11,6 +11,10 @@ internal sealed class SpecShapeRule : IValidationRule
 {
     private static readonly string[] ObjectTypes = ["", "Workload", "App"];
     private static readonly string[] Phases = ["", "pre", "post", "promotion"];
+    private static readonly string[] ContextNames = ["appName", "appVersion", "workloadName", "workloadVersion"];
+    private static readonly string[] WorkloadNames = ["workloadName", "workloadVersion"];
+    private static readonly string[] AppNames = ["appName", "appVersion"];
+    private static readonly string[] ByHandNames = ["appName", "workloadName"];
 
     public ValueTask CheckAsync(TaskUnderReview task, ValidationReport report, CancellationToken cancellationToken)
     {
@@ -45,7 +49,7 @@ internal sealed class SpecShapeRule : IValidationRule
 
         var objectType = CheckOneOf(context.Field("objectType"u8), "spec.context.objectType", ObjectTypes, report);
         CheckOneOf(context.Field("taskType"u8), "spec.context.taskType", Phases, report);
-        foreach (var name in (string[])["appName", "appVersion", "workloadName", "workloadVersion"])
+        foreach (var name in ContextNames)
         {
             var value = context.Field(name);
             if (!value.IsAbsent() && value.ValueKind != JsonValueKind.String)
@@ -55,11 +59,11 @@ internal sealed class SpecShapeRule : IValidationRule
         }
 
         // What the operator needs to find the object the task belongs to; it writes an empty appVersion for workload tasks.
-        string[] required = objectType switch
+        var required = objectType switch
         {
-            "Workload" => ["workloadName", "workloadVersion"],
-            "App" => ["appName", "appVersion"],
-            "" => ["appName", "workloadName"],
+            "Workload" => WorkloadNames,
+            "App" => AppNames,
+            "" => ByHandNames,
             _ => [],
         };
         foreach (var name in required)

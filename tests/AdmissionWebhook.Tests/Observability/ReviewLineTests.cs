@@ -29,6 +29,9 @@ public sealed class ReviewLineTests
         { "validate", "CREATE", "n", "t", "u-9", "allowed", null, false, 2.675 },
         { "validate", "CREATE", "n", "t", "u-10", "allowed", null, false, 1.0004999 },
         { "validate", "CREATE", "n", "t", "u-11", "allowed", null, false, 31_999.9995 },
+        { "validate", "CREATE", "n", "t", "u-12", "allowed", null, false, 0.0035 },
+        { "validate", "CREATE", "n", "t", "u-13", "allowed", null, false, 0.0996 },
+        { "validate", "CREATE", "n", "t", "u-14", "allowed", null, false, 12_345.6789 },
     };
 
     [Theory]
@@ -64,7 +67,7 @@ public sealed class ReviewLineTests
     {
         var elapsed = TimeSpan.FromMilliseconds(milliseconds);
         var logEvent = Capture(logger => new ReviewLog(logger).Reviewed(endpoint, operation, @namespace, name, uid, decision, reason, dryRun, elapsed));
-        return (logEvent, new ReviewLine(logEvent.Timestamp, endpoint, operation, @namespace, name, uid, decision, reason ?? string.Empty, dryRun, elapsed.TotalMilliseconds));
+        return (logEvent, new ReviewLine(logEvent.Timestamp, endpoint, operation, @namespace, name, uid, decision, reason ?? string.Empty, dryRun, elapsed));
     }
 
     private static LogEvent Capture(Action<Serilog.ILogger> log)
