@@ -136,6 +136,7 @@ internal static partial class AdmissionEndpoints
 
     /// <summary>True when the innermost frame that threw belongs to System.Text.Json: a string that could not be decoded.</summary>
     private static bool ThrownByJsonDecoding(InvalidOperationException e) =>
+        e is not ObjectDisposedException &&
         new StackTrace(e, fNeedFileInfo: false).GetFrames().FirstOrDefault()?.GetMethod()?.DeclaringType?.Assembly == typeof(JsonDocument).Assembly;
 
     private static void LogReview(ReviewLog log, string endpoint, AdmissionRequest request, AdmissionOutcome outcome, TimeSpan elapsed)

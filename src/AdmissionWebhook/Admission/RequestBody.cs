@@ -5,11 +5,12 @@ using Microsoft.Net.Http.Headers;
 namespace AdmissionWebhook.Admission;
 
 /// <summary>
-/// A whole request body, enforcing the content type and the size limit before any parsing: a body over the limit is
+/// A whole request body, enforcing the content type and the size limit before any parsing: a body far over the limit is
 /// never held in memory whole. A review that has fully arrived with its headers (the apiserver sends it in one go) is
 /// parsed where it lies, in the connection's pipe, until <see cref="Dispose"/>; one still arriving is copied into a pooled
-/// buffer as it comes, so HTTP/2 flow control keeps the sender going and Kestrel's MaxRequestBodySize (the limit + 1,
-/// WebhookHost) can stop it. Whatever was parsed from <see cref="Bytes"/> must be disposed first.
+/// buffer as it comes, refused as soon as it passes the limit, so HTTP/2 flow control keeps the sender going and
+/// Kestrel's MaxRequestBodySize (the limit plus some slack, WebhookHost) stops the rest. Whatever was parsed from
+/// <see cref="Bytes"/> must be disposed first.
 /// </summary>
 internal sealed class RequestBody : IDisposable
 {

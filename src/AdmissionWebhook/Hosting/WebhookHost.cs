@@ -69,11 +69,18 @@ internal static partial class WebhookHost
         var stdout = new StandardOutputSink(formatter, Console.OpenStandardOutput(), json);
         logger.WriteTo.Sink(stdout);
 
-        // The review line skips the Serilog event and is written in the same format to the same sink (ReviewLine).
-        reviewLines.Sink = stdout;
+        // The review line skips the Serilog event and is written in the same format to the same sink (ReviewLine) —
+        // unless configuration adds properties or enrichers, which only the event would carry.
+        if (!configuration.GetSection("Serilog:Properties").Exists() && !configuration.GetSection("Serilog:Enrich").Exists())
+        {
+            reviewLines.Sink = stdout;
+        }
     }
 
     internal const string TextTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}";
+
+    /// <summary>What Kestrel reads past the body limit before it stops a body (chunk framing counts against its limit).</summary>
+    internal const int BodyLimitSlack = 64 * 1024;
 
     /// <summary>Connections the HTTPS listener holds at once; more are closed at accept (the health port is not counted).</summary>
     internal const int MaxAdmissionConnections = 1000;
@@ -83,7 +90,9 @@ internal static partial class WebhookHost
         var options = kestrel.ApplicationServices.GetRequiredService<IOptions<WebhookOptions>>().Value;
         var certificate = kestrel.ApplicationServices.GetRequiredService<ServingCertificate>();
         kestrel.AddServerHeader = false;
-        kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes + 1;
+        // Kestrel's count includes the framing of a chunked body; RequestBody enforces the exact limit itself, this only
+        // stops a body well past it from being read at all.
+        kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes + BodyLimitSlack;
 
         // Slow clients (slowloris) cannot hold the server: headers must be complete 10 s after a request starts, a body
         // must keep coming at 1 KiB/s after a 5 s grace (the apiserver sends a review in one go), answers must be read

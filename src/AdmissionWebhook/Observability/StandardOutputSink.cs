@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using Serilog.Core;
+using Serilog.Debugging;
 using Serilog.Events;
 using Serilog.Formatting;
 
@@ -148,12 +149,11 @@ internal sealed class StandardOutputSink : ILogEventSink, IDisposable
                     _output.Write(_writing.WrittenSpan);
                     _output.Flush();
                 }
-                catch (IOException)
+                catch (Exception e)
                 {
-                    // stdout closed (the reader went away): nothing is left to tell; the lines are lost either way.
-                }
-                catch (ObjectDisposedException)
-                {
+                    // stdout closed or refused (the reader went away, EBADF, EPERM): these lines are lost either way, but
+                    // the writer keeps going for the next ones, and an exception here must not end the process.
+                    SelfLog.WriteLine("stdout refused {0} bytes of log lines: {1}", _writing.WrittenCount, e.Message);
                 }
 
                 _writing.ResetWrittenCount();
