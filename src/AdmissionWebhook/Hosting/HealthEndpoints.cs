@@ -32,7 +32,8 @@ internal static class HealthEndpoints
         metrics.ObserveAtScrape(
             endpoints.ServiceProvider.GetRequiredService<IClusterState>(),
             endpoints.ServiceProvider.GetRequiredService<ServingCertificate>(),
-            endpoints.ServiceProvider.GetRequiredService<TimeProvider>());
+            endpoints.ServiceProvider.GetRequiredService<TimeProvider>(),
+            endpoints.ServiceProvider.GetRequiredService<ReviewLineOutput>());
         endpoints.MapMetrics("/metrics", metrics.Registry).WithMetadata(ListenerMetadata.Health);
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Live) }).WithMetadata(ListenerMetadata.Health);
         endpoints.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Ready), ResponseWriter = WriteDetails }).WithMetadata(ListenerMetadata.Health);

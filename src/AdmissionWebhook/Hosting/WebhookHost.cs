@@ -68,6 +68,7 @@ internal static partial class WebhookHost
         ITextFormatter formatter = json ? new RenderedCompactJsonFormatter() : new MessageTemplateTextFormatter(TextTemplate, CultureInfo.InvariantCulture);
         var stdout = new StandardOutputSink(formatter, Console.OpenStandardOutput(), json);
         logger.WriteTo.Sink(stdout);
+        reviewLines.Stdout = stdout;
 
         // The review line skips the Serilog event and is written in the same format to the same sink (ReviewLine) —
         // unless configuration adds properties or enrichers, which only the event would carry.

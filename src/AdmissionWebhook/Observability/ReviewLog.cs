@@ -88,5 +88,9 @@ internal sealed class ReviewLog
 /// </summary>
 internal sealed class ReviewLineOutput
 {
+    /// <summary>Where review lines go directly; null when they must go through Serilog as events.</summary>
     public StandardOutputSink? Sink { get; set; }
+
+    /// <summary>The host's stdout sink, whichever way review lines go (its drop count is a metric).</summary>
+    public StandardOutputSink? Stdout { get; set; }
 }

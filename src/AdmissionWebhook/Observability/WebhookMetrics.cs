@@ -16,6 +16,7 @@ internal sealed class WebhookMetrics
     private readonly Gauge _inFlight;
     private readonly Counter _rejectedBodies;
     private readonly Counter _lookups;
+    private readonly Counter _logLinesDropped;
 
     // The label children a review touches, found without building a label array per review.
     private readonly ConcurrentDictionary<(string Endpoint, string Operation, string Decision), Counter.Child> _reviewChildren = new();
@@ -37,6 +38,7 @@ internal sealed class WebhookMetrics
         _inFlight = factory.CreateGauge("keptn_webhook_reviews_in_flight", "Reviews being answered right now.");
         _rejectedBodies = factory.CreateCounter("keptn_webhook_rejected_bodies_total", "Requests that were not AdmissionReviews, by endpoint and HTTP status.", "endpoint", "status");
         _lookups = factory.CreateCounter("keptn_webhook_lookups_total", "Confirming GETs to the API server, by kind and result (found, not_found, unavailable).", "kind", "result");
+        _logLinesDropped = factory.CreateCounter("keptn_webhook_log_lines_dropped_total", "Log lines dropped because stdout had not taken the ones before them (a stuck log pipe); reviews never wait for the log.");
         CacheObjects = factory.CreateGauge("keptn_webhook_cache_objects", "Objects held in the cluster-state cache, by kind.", "kind");
         CacheSynced = factory.CreateGauge("keptn_webhook_cache_synced", "1 when the kind's cache has completed its first list.", "kind");
         CertificateExpiry = factory.CreateGauge("keptn_webhook_certificate_expiry_seconds", "Seconds until the serving certificate expires.");
@@ -70,11 +72,12 @@ internal sealed class WebhookMetrics
         _ => "unavailable",
     }).Inc();
 
-    /// <summary>Reads cache and certificate state at every scrape.</summary>
-    public void ObserveAtScrape(IClusterState state, ServingCertificate certificate, TimeProvider time)
+    /// <summary>Reads cache, certificate and log state at every scrape.</summary>
+    public void ObserveAtScrape(IClusterState state, ServingCertificate certificate, TimeProvider time, ReviewLineOutput logs)
     {
         Registry.AddBeforeCollectCallback(() =>
         {
+            _logLinesDropped.IncTo(logs.Stdout?.Dropped ?? 0);
             foreach (var cache in state.CacheStates)
             {
                 CacheObjects.WithLabels(cache.Kind).Set(cache.Objects);

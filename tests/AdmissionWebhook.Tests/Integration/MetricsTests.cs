@@ -36,6 +36,7 @@ public sealed class MetricsTests
         Assert.True(Delta(before, after, "keptn_webhook_review_duration_seconds_sum{endpoint=\"mutate\"}") > 0);
         Assert.Equal(1, Delta(before, after, "keptn_webhook_rejected_bodies_total{endpoint=\"validate\",status=\"400\"}"));
         Assert.Equal(0, Value(after, "keptn_webhook_reviews_in_flight"));
+        Assert.Equal(0, Value(after, "keptn_webhook_log_lines_dropped_total"));
     }
 
     [Fact]

@@ -14,6 +14,7 @@ public sealed class ReviewLineOutputTests
         var output = await ReviewLineOutputOf([]);
 
         Assert.NotNull(output.Sink);
+        Assert.Same(output.Stdout, output.Sink);
     }
 
     [Theory]
@@ -24,6 +25,7 @@ public sealed class ReviewLineOutputTests
         var output = await ReviewLineOutputOf([key, value]);
 
         Assert.Null(output.Sink);
+        Assert.NotNull(output.Stdout);
     }
 
     private static async Task<ReviewLineOutput> ReviewLineOutputOf(string[] extraArgs)
