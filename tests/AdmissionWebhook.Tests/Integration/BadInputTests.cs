@@ -267,7 +267,7 @@ public sealed class BadInputTests(WebhookServer server)
         using var client = server.CreateHttpsClient();
         client.DefaultRequestVersion = HttpVersion.Version20;
         client.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
-        using var content = new GeneratedJsonContent(TwentyMegabytes, declareLength);
+        using var content = GeneratedJsonContent(TwentyMegabytes, declareLength);
 
         var answer = await client.PostRawAsync("/validate", content);
 
@@ -306,37 +306,15 @@ public sealed class BadInputTests(WebhookServer server)
     }
 
     /// <summary>A large JSON-looking body written in 64 KiB pieces; without a declared length it goes out chunked.</summary>
-    private sealed class GeneratedJsonContent : HttpContent
+    private static StreamedJsonContent GeneratedJsonContent(long length, bool declareLength) => new(length, declareLength, async (stream, cancellationToken) =>
     {
-        private readonly long _length;
-        private readonly bool _declareLength;
-
-        public GeneratedJsonContent(long length, bool declareLength)
+        var piece = new byte[64 * 1024];
+        piece.AsSpan().Fill((byte)' ');
+        piece[0] = (byte)'[';
+        for (long written = 0; written < length; written += piece.Length)
         {
-            _length = length;
-            _declareLength = declareLength;
-            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            await stream.WriteAsync(piece.AsMemory(0, (int)Math.Min(piece.Length, length - written)), cancellationToken);
+            piece[0] = (byte)' ';
         }
-
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
-            SerializeToStreamAsync(stream, context, CancellationToken.None);
-
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
-        {
-            var piece = new byte[64 * 1024];
-            piece.AsSpan().Fill((byte)' ');
-            piece[0] = (byte)'[';
-            for (long written = 0; written < _length; written += piece.Length)
-            {
-                await stream.WriteAsync(piece.AsMemory(0, (int)Math.Min(piece.Length, _length - written)), cancellationToken);
-                piece[0] = (byte)' ';
-            }
-        }
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = _length;
-            return _declareLength;
-        }
-    }
+    });
 }

@@ -33,7 +33,7 @@ public sealed class RequestBodyTests : IAsyncLifetime
     {
         var (uid, body) = Review(sizeBytes: 60_000);
 
-        var answer = await Post(httpVersion, new PiecedContent(body, pieceBytes: 1024, declareLength));
+        var answer = await Post(httpVersion, PiecedContent(body, pieceBytes: 1024, declareLength));
 
         Assert.Equal(HttpStatusCode.OK, answer.Status);
         var review = ReviewAnswer.Parse(answer.Body);
@@ -48,8 +48,8 @@ public sealed class RequestBodyTests : IAsyncLifetime
         var (uid, atLimit) = Review(sizeBytes: Limit);
         var (_, overLimit) = Review(sizeBytes: Limit + 1);
 
-        var answered = await Post(httpVersion, new PiecedContent(atLimit, pieceBytes: 16 * 1024, declareLength));
-        var refused = await Post(httpVersion, new PiecedContent(overLimit, pieceBytes: 16 * 1024, declareLength));
+        var answered = await Post(httpVersion, PiecedContent(atLimit, pieceBytes: 16 * 1024, declareLength));
+        var refused = await Post(httpVersion, PiecedContent(overLimit, pieceBytes: 16 * 1024, declareLength));
 
         Assert.Equal(HttpStatusCode.OK, answered.Status);
         Assert.Equal(uid, ReviewAnswer.Parse(answered.Body).Uid);
@@ -81,37 +81,13 @@ public sealed class RequestBodyTests : IAsyncLifetime
     }
 
     /// <summary>A body written a piece at a time, each flushed, so the server sees it arrive over several reads.</summary>
-    private sealed class PiecedContent : HttpContent
+    private static StreamedJsonContent PiecedContent(byte[] body, int pieceBytes, bool declareLength) => new(body.Length, declareLength, async (stream, cancellationToken) =>
     {
-        private readonly byte[] _body;
-        private readonly int _pieceBytes;
-        private readonly bool _declareLength;
-
-        public PiecedContent(byte[] body, int pieceBytes, bool declareLength)
+        for (var offset = 0; offset < body.Length; offset += pieceBytes)
         {
-            _body = body;
-            _pieceBytes = pieceBytes;
-            _declareLength = declareLength;
-            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            await stream.WriteAsync(body.AsMemory(offset, Math.Min(pieceBytes, body.Length - offset)), cancellationToken);
+            await stream.FlushAsync(cancellationToken);
+            await Task.Delay(1, cancellationToken);
         }
-
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
-            SerializeToStreamAsync(stream, context, CancellationToken.None);
-
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
-        {
-            for (var offset = 0; offset < _body.Length; offset += _pieceBytes)
-            {
-                await stream.WriteAsync(_body.AsMemory(offset, Math.Min(_pieceBytes, _body.Length - offset)), cancellationToken);
-                await stream.FlushAsync(cancellationToken);
-                await Task.Delay(1, cancellationToken);
-            }
-        }
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = _body.Length;
-            return _declareLength;
-        }
-    }
+    });
 }
