@@ -61,8 +61,8 @@ internal static partial class WebhookHost
         var format = configuration[$"{WebhookOptions.Section}:{nameof(WebhookOptions.LogFormat)}"];
         var json = string.Equals(format, nameof(LogFormat.Json), StringComparison.OrdinalIgnoreCase);
 
-        // Each line is formatted where it is logged and written to stdout by a thread of the sink's own, at most every
-        // 100 ms, never by a review (docs/performance.md). If stdout blocks (a stuck log pipe), lines queue up to about
+        // Each line is formatted where it is logged and written to stdout by a thread of the sink's own — at once after a
+        // quiet spell, under load once per 100 ms — never by a review (docs/performance.md). If stdout blocks (a stuck log pipe), lines queue up to about
         // 10 MiB and then are dropped: a review never waits for the log, which would stall every KeptnTask write in the
         // cluster. What is queued is written when the host disposes the logger.
         ITextFormatter formatter = json ? new RenderedCompactJsonFormatter() : new MessageTemplateTextFormatter(TextTemplate, CultureInfo.InvariantCulture);

@@ -63,7 +63,7 @@ internal sealed class ReviewLog
     }
 
     /// <summary>The review line as a Serilog event, before the logger adds <c>SourceContext</c>.</summary>
-    internal static LogEvent Event(DateTimeOffset timestamp, string endpoint, string operation, string @namespace, string name, string uid, string decision, string? reason, bool dryRun, TimeSpan elapsed)
+    private static LogEvent Event(DateTimeOffset timestamp, string endpoint, string operation, string @namespace, string name, string uid, string decision, string? reason, bool dryRun, TimeSpan elapsed)
     {
         LogEventProperty[] properties =
         [
