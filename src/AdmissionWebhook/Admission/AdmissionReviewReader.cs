@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using AdmissionWebhook.KeptnTasks;
@@ -61,7 +62,8 @@ internal static class AdmissionReviewReader
             return null;
         }
 
-        var uid = request.Field("uid"u8);
+        var members = RequestMembers.Of(request);
+        var uid = members.Uid;
         if (uid.ValueKind != JsonValueKind.String || uid.ValueEquals(string.Empty))
         {
             error = $"request.uid is {(uid.ValueKind == JsonValueKind.String ? "empty" : uid.Describe())}; it must be the non-empty string the answer echoes";
@@ -73,33 +75,80 @@ internal static class AdmissionReviewReader
         {
             Uid = uid.GetString()!,
             ReviewVersion = version,
-            Operation = problems.String(request, "operation"u8),
-            Kind = ReadGroupVersion(request, "kind", "kind"u8, problems),
-            Resource = ReadGroupVersion(request, "resource", "resource"u8, problems),
-            SubResource = problems.String(request, "subResource"u8),
-            Namespace = problems.String(request, "namespace"u8),
-            Name = problems.String(request, "name"u8),
-            DryRun = problems.Boolean(request, "dryRun"u8),
-            Object = problems.Object(request, "object"u8),
-            OldObject = problems.Object(request, "oldObject"u8),
+            Operation = problems.String(members.Operation, "operation"u8),
+            Kind = ReadGroupVersion(members.Kind, "kind", "kind"u8, problems),
+            Resource = ReadGroupVersion(members.Resource, "resource", "resource"u8, problems),
+            SubResource = problems.String(members.SubResource, "subResource"u8),
+            Namespace = problems.String(members.Namespace, "namespace"u8),
+            Name = problems.String(members.Name, "name"u8),
+            DryRun = problems.Boolean(members.DryRun, "dryRun"u8),
+            Object = problems.Object(members.Object, "object"u8),
+            OldObject = problems.Object(members.OldObject, "oldObject"u8),
         };
 
         return problems.First is null ? answer : answer with { MalformedReason = problems.First };
     }
 
     /// <summary>request.kind or request.resource (named <paramref name="field"/>, whose name field has the same name).</summary>
-    private static GroupVersionName ReadGroupVersion(JsonElement request, string field, ReadOnlySpan<byte> utf8Field, FieldTypeProblems problems)
+    private static GroupVersionName ReadGroupVersion(JsonElement value, string field, ReadOnlySpan<byte> utf8Field, FieldTypeProblems problems)
     {
-        var element = problems.Object(request, utf8Field);
+        var element = problems.Object(value, utf8Field);
         if (element.ValueKind != JsonValueKind.Object)
         {
             return default;
         }
 
         return new GroupVersionName(
-            problems.String(element, "group"u8, field),
-            problems.String(element, "version"u8, field),
-            problems.String(element, utf8Field, field));
+            problems.String(element.Field("group"u8), "group"u8, field),
+            problems.String(element.Field("version"u8), "version"u8, field),
+            problems.String(element.Field(utf8Field), utf8Field, field));
+    }
+
+    /// <summary>
+    /// The members of request the answer needs, found in one walk over it instead of a lookup each (the request holds a
+    /// dozen members, the object among them); a repeated name is read as its last occurrence, as a lookup reads it.
+    /// </summary>
+    private struct RequestMembers
+    {
+        private static readonly byte[][] Known = [.. new[] { "uid", "kind", "name", "object", "dryRun", "resource", "operation", "namespace", "oldObject", "subResource" }.Select(Encoding.UTF8.GetBytes)];
+
+        public JsonElement Uid, Operation, Kind, Resource, SubResource, Namespace, Name, DryRun, Object, OldObject;
+
+        public static RequestMembers Of(JsonElement request)
+        {
+            var members = default(RequestMembers);
+            foreach (var member in request.EnumerateObject())
+            {
+                var name = JsonMarshal.GetRawUtf8PropertyName(member);
+                if (name.Contains((byte)'\\'))
+                {
+                    // An escaped name ("n\u0061me") means the same member; no apiserver writes one, so it takes the slow way
+                    // (NameEquals unescapes, and never throws on an escape that is not valid Unicode).
+                    name = Array.Find(Known, known => member.NameEquals(known));
+                }
+
+                members.Set(name, member.Value);
+            }
+
+            return members;
+        }
+
+        private void Set(ReadOnlySpan<byte> name, JsonElement value)
+        {
+            switch (name.Length)
+            {
+                case 3 when name.SequenceEqual("uid"u8): Uid = value; break;
+                case 4 when name.SequenceEqual("kind"u8): Kind = value; break;
+                case 4 when name.SequenceEqual("name"u8): Name = value; break;
+                case 6 when name.SequenceEqual("object"u8): Object = value; break;
+                case 6 when name.SequenceEqual("dryRun"u8): DryRun = value; break;
+                case 8 when name.SequenceEqual("resource"u8): Resource = value; break;
+                case 9 when name.SequenceEqual("operation"u8): Operation = value; break;
+                case 9 when name.SequenceEqual("namespace"u8): Namespace = value; break;
+                case 9 when name.SequenceEqual("oldObject"u8): OldObject = value; break;
+                case 11 when name.SequenceEqual("subResource"u8): SubResource = value; break;
+            }
+        }
     }
 
     private static string DescribeValue(JsonElement element) =>
@@ -107,14 +156,13 @@ internal static class AdmissionReviewReader
 
     private static string Shorten(string text) => text.Length <= 64 ? text : text[..61] + "...";
 
-    /// <summary>Collects the first field whose JSON type is wrong, reading the rest as absent.</summary>
+    /// <summary>Collects the first field (named for the message) whose JSON type is wrong, reading the rest as absent.</summary>
     private sealed class FieldTypeProblems
     {
         public string? First { get; private set; }
 
-        public string? String(JsonElement parent, ReadOnlySpan<byte> name, string? parentPath = null)
+        public string? String(JsonElement value, ReadOnlySpan<byte> name, string? parentPath = null)
         {
-            var value = parent.Field(name);
             if (value.ValueKind == JsonValueKind.String)
             {
                 return value.GetString();
@@ -124,9 +172,8 @@ internal static class AdmissionReviewReader
             return null;
         }
 
-        public bool Boolean(JsonElement parent, ReadOnlySpan<byte> name)
+        public bool Boolean(JsonElement value, ReadOnlySpan<byte> name)
         {
-            var value = parent.Field(name);
             if (value.ValueKind is JsonValueKind.True or JsonValueKind.False)
             {
                 return value.GetBoolean();
@@ -136,9 +183,8 @@ internal static class AdmissionReviewReader
             return false;
         }
 
-        public JsonElement Object(JsonElement parent, ReadOnlySpan<byte> name)
+        public JsonElement Object(JsonElement value, ReadOnlySpan<byte> name)
         {
-            var value = parent.Field(name);
             if (value.ValueKind == JsonValueKind.Object)
             {
                 return value;

@@ -137,6 +137,27 @@ public sealed class AdmissionReviewReaderTests
         Assert.False(request.DryRun);
     }
 
+    [Fact]
+    public void Read_MemberNamesWrittenWithEscapes_AreTheSameMembers()
+    {
+        var request = Read(Review().Replace("\"namespace\":", "\"n\\u0061mespace\":", StringComparison.Ordinal)
+            .Replace("\"operation\":", "\"\\u006Fperation\":", StringComparison.Ordinal));
+
+        Assert.Equal("podtato-kubectl", request!.Namespace);
+        Assert.Equal("UPDATE", request.Operation);
+    }
+
+    [Fact]
+    public void Read_ARepeatedMember_IsReadAsItsLastOccurrence()
+    {
+        var body = Review().Replace("\"request\": {", "\"request\": {\"namespace\": \"first\", \"uid\": 7, ", StringComparison.Ordinal);
+
+        var request = Read(body);
+
+        Assert.Equal("podtato-kubectl", request!.Namespace);
+        Assert.Equal(Uid, request.Uid);
+    }
+
     private static string Review(
         string? apiVersion = "\"admission.k8s.io/v1\"",
         string? kind = "\"AdmissionReview\"",

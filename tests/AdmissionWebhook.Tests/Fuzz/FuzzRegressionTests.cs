@@ -49,6 +49,21 @@ public sealed class FuzzRegressionTests(WebhookServer server)
     }
 
     [Fact]
+    public async Task ARequestMemberNameWithALoneSurrogateEscapeIsAnsweredWith400NotA500()
+    {
+        var text = Examples.Text("create-valid.json");
+        var body = text.Replace("\"uid\":", "\"n\\ud800amespace\": 1, \"uid\":", StringComparison.Ordinal);
+        Assert.NotEqual(text, body);
+
+        foreach (var endpoint in (string[])["/validate", "/mutate"])
+        {
+            var answer = await Send(endpoint, body);
+
+            AssertRefusedOrAnswered(answer, "a member name with a lone surrogate", endpoint);
+        }
+    }
+
+    [Fact]
     public async Task AJsonStringWithBytesThatAreNotUtf8IsAnsweredWith400NotA500()
     {
         foreach (var endpoint in (string[])["/validate", "/mutate"])
