@@ -54,6 +54,24 @@ public sealed class ReviewLineTests
     }
 
     [Fact]
+    public void TheJsonDurationIsTheDoubleSerilogWouldWriteForEveryTickCount()
+    {
+        var random = new Random(20261124);
+        var ticks = Enumerable.Range(0, 30_000).Select(tick => (long)tick)
+            .Concat(Enumerable.Range(0, 20_000).Select(_ => random.NextInt64(0, 1_000_000_000_000_000)))
+            .Concat([999_999_999_999_999, 1_000_000_000_000_000, 4_503_599_627_370_497, long.MaxValue]);
+        foreach (var tick in ticks)
+        {
+            var elapsed = TimeSpan.FromTicks(tick);
+            var json = new ArrayBufferWriter<byte>();
+            new ReviewLine(DateTimeOffset.UnixEpoch, "validate", "CREATE", "n", "t", "u", "allowed", string.Empty, false, elapsed).WriteJson(json);
+
+            var written = System.Text.Json.JsonDocument.Parse(json.WrittenMemory).RootElement.GetProperty("DurationMs").GetRawText();
+            Assert.Equal(elapsed.TotalMilliseconds.ToString("R", CultureInfo.InvariantCulture), written);
+        }
+    }
+
+    [Fact]
     public void AHostWithItsOwnSerilogSinksGetsTheReviewAsAnEvent()
     {
         var logEvent = Capture(logger => new ReviewLog(logger, new ReviewLineOutput()).Reviewed("validate", "CREATE", "ns", "t", "u-7", "allowed", null, false, TimeSpan.FromMilliseconds(1)));
