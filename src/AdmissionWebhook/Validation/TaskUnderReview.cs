@@ -14,9 +14,10 @@ internal sealed record TaskUnderReview(
 {
     public bool IsCreate => Request.Operation == "CREATE";
 
-    public JsonElement Metadata => Object.Field("metadata"u8);
+    // Looked up once: every rule and the mutation read them.
+    public JsonElement Metadata { get; } = Object.Field("metadata"u8);
 
-    public JsonElement Spec => Object.Field("spec"u8);
+    public JsonElement Spec { get; } = Object.Field("spec"u8);
 
     public string DisplayName => Name ?? (Metadata.Field("generateName"u8).StringOrNull() is { Length: > 0 } prefix ? prefix + "<generated>" : "<no name>");
 
