@@ -11,15 +11,19 @@ namespace AdmissionWebhook.Observability;
 /// <summary>
 /// Writes log lines to stdout without a review ever waiting for stdout. A line is formatted to UTF-8 where it is logged,
 /// while its values are still in the CPU's cache and the event can die young, and appended to a buffer that a thread of
-/// the sink's own writes out: at once after a quiet spell, and under load in one system call at most every
-/// <see cref="FlushInterval"/>. Serilog's batching, used before, kept every event alive until its batch was formatted:
-/// at 20,000 reviews/s those events outlived gen0 collections, and formatting 1,000 of them at once stalled the one core
-/// for milliseconds (a fifth of the throughput and most of the p99, docs/performance.md). If stdout blocks (a stuck log
-/// pipe), lines queue up to <see cref="QueueLimitBytes"/> and later ones are dropped. Disposing writes what is queued.
+/// the sink's own writes out: at once after a quiet spell; under load every <see cref="FlushInterval"/>, or as soon as
+/// <see cref="WriteChunkBytes"/> are waiting. Serilog's batching, used before, kept every event alive until its batch
+/// was formatted: at 20,000 reviews/s those events outlived gen0 collections, and formatting 1,000 of them at once
+/// stalled the one core for milliseconds (a fifth of the throughput and most of the p99, docs/performance.md). A write
+/// of 100 ms of lines at once (2 MB) stalled it the same way inside the kernel; 64 KiB writes take tens of
+/// microseconds. If stdout blocks (a stuck log pipe), lines queue up to <see cref="QueueLimitBytes"/> and later ones are
+/// dropped. Disposing writes what is queued.
 /// </summary>
 internal sealed class StandardOutputSink : ILogEventSink, IDisposable
 {
     public const int QueueLimitBytes = 10 * 1024 * 1024;
+
+    public const int WriteChunkBytes = 64 * 1024;
 
     public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
 
@@ -34,7 +38,8 @@ internal sealed class StandardOutputSink : ILogEventSink, IDisposable
     private readonly Stream _output;
     private readonly Lock _gate = new();
     private readonly ManualResetEventSlim _queued = new();
-    private readonly ManualResetEventSlim _stopping = new();
+    private readonly ManualResetEventSlim _chunkOrStop = new();
+    private volatile bool _stopping;
     private readonly Thread _writer;
     private ArrayBufferWriter<byte> _pending = new(64 * 1024);
     private ArrayBufferWriter<byte> _writing = new(64 * 1024);
@@ -90,9 +95,18 @@ internal sealed class StandardOutputSink : ILogEventSink, IDisposable
                 return;
             }
 
+            var before = _pending.WrittenCount;
             bytes.CopyTo(_pending.GetSpan(bytes.Length));
             _pending.Advance(bytes.Length);
-            _queued.Set();
+            if (before == 0)
+            {
+                _queued.Set();
+            }
+
+            if (before < WriteChunkBytes && _pending.WrittenCount >= WriteChunkBytes)
+            {
+                _chunkOrStop.Set();
+            }
         }
     }
 
@@ -108,7 +122,8 @@ internal sealed class StandardOutputSink : ILogEventSink, IDisposable
             _disposed = true;
         }
 
-        _stopping.Set();
+        _stopping = true;
+        _chunkOrStop.Set();
         _queued.Set();
 
         // A stdout that never takes the rest must not hold up the process's exit forever.
@@ -116,7 +131,7 @@ internal sealed class StandardOutputSink : ILogEventSink, IDisposable
         {
             _output.Dispose();
             _queued.Dispose();
-            _stopping.Dispose();
+            _chunkOrStop.Dispose();
         }
     }
 
@@ -128,11 +143,11 @@ internal sealed class StandardOutputSink : ILogEventSink, IDisposable
             _queued.Wait();
 
             // A line after a quiet spell goes out at once; under load, what comes within a FlushInterval of the last write
-            // is gathered into the next one. A stop cuts the wait short.
+            // is gathered into the next one, unless a chunk's worth is waiting. A stop cuts the wait short.
             var sinceLastWrite = Stopwatch.GetElapsedTime(lastWrite);
             if (sinceLastWrite < FlushInterval)
             {
-                _stopping.Wait(FlushInterval - sinceLastWrite);
+                _chunkOrStop.Wait(FlushInterval - sinceLastWrite);
             }
 
             lastWrite = Stopwatch.GetTimestamp();
@@ -140,6 +155,10 @@ internal sealed class StandardOutputSink : ILogEventSink, IDisposable
             {
                 (_pending, _writing) = (_writing, _pending);
                 _queued.Reset();
+                if (!_stopping)
+                {
+                    _chunkOrStop.Reset();
+                }
             }
 
             if (_writing.WrittenCount > 0)
@@ -159,7 +178,7 @@ internal sealed class StandardOutputSink : ILogEventSink, IDisposable
                 _writing.ResetWrittenCount();
             }
 
-            if (_stopping.IsSet)
+            if (_stopping)
             {
                 lock (_gate)
                 {

@@ -112,6 +112,30 @@ public sealed class StandardOutputSinkTests
         Assert.Equal(1_500_000, stuck.Lines + dropped);
     }
 
+    [Fact]
+    public async Task UnderASteadyStreamOfLinesStdoutIsWrittenInChunksNotAFlushIntervalsWorthAtOnce()
+    {
+        var output = new SharedMemoryStream();
+        var sink = new StandardOutputSink(new MessageTemplateTextFormatter("{Message:lj}{NewLine}", CultureInfo.InvariantCulture), output);
+        var text = new string('x', 1_000);
+
+        // About 2 MB in a quarter of a second: a write per FlushInterval would be 800 KB, a stall of milliseconds.
+        for (var round = 0; round < 40; round++)
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                sink.Emit(Event("{Text}", text));
+            }
+
+            await Task.Delay(5);
+        }
+
+        sink.Dispose();
+        Assert.Equal(2_000, output.Text().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.True(output.Writes.Count >= 12, $"{output.Writes.Count} writes");
+        Assert.True(output.Writes.Max() <= 4 * StandardOutputSink.WriteChunkBytes, $"a write of {output.Writes.Max()} bytes");
+    }
+
     private static LogEvent Event(string template, object value)
     {
         var logger = new LoggerConfiguration().CreateLogger();
@@ -171,6 +195,9 @@ public sealed class StandardOutputSinkTests
     {
         private readonly Lock _gate = new();
 
+        /// <summary>The size of each write, in order.</summary>
+        public List<int> Writes { get; } = [];
+
         public string Text()
         {
             lock (_gate)
@@ -183,6 +210,7 @@ public sealed class StandardOutputSinkTests
         {
             lock (_gate)
             {
+                Writes.Add(count);
                 base.Write(buffer, offset, count);
             }
         }
@@ -191,6 +219,7 @@ public sealed class StandardOutputSinkTests
         {
             lock (_gate)
             {
+                Writes.Add(buffer.Length);
                 base.Write(buffer);
             }
         }
