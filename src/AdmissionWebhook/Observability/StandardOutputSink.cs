@@ -41,16 +41,18 @@ internal sealed class StandardOutputSink : ILogEventSink, IDisposable
     private readonly ManualResetEventSlim _chunkOrStop = new();
     private volatile bool _stopping;
     private readonly Thread _writer;
+    private readonly TimeSpan _flushInterval;
     private ArrayBufferWriter<byte> _pending = new(64 * 1024);
     private ArrayBufferWriter<byte> _writing = new(64 * 1024);
     private long _dropped;
     private bool _disposed;
 
-    public StandardOutputSink(ITextFormatter formatter, Stream output, bool json = false)
+    public StandardOutputSink(ITextFormatter formatter, Stream output, bool json = false, TimeSpan? flushInterval = null)
     {
         _formatter = formatter;
         _json = json;
         _output = output;
+        _flushInterval = flushInterval ?? FlushInterval;
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "Log writer" };
         _writer.Start();
     }
@@ -145,9 +147,9 @@ internal sealed class StandardOutputSink : ILogEventSink, IDisposable
             // A line after a quiet spell goes out at once; under load, what comes within a FlushInterval of the last write
             // is gathered into the next one, unless a chunk's worth is waiting. A stop cuts the wait short.
             var sinceLastWrite = Stopwatch.GetElapsedTime(lastWrite);
-            if (sinceLastWrite < FlushInterval)
+            if (sinceLastWrite < _flushInterval)
             {
-                _chunkOrStop.Wait(FlushInterval - sinceLastWrite);
+                _chunkOrStop.Wait(_flushInterval - sinceLastWrite);
             }
 
             lastWrite = Stopwatch.GetTimestamp();
