@@ -28,7 +28,12 @@ internal static partial class WebhookHost
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddCommandLine(args, CommandLine.ServeSwitches.ToDictionary());
-        builder.Services.AddSerilog((services, logger) => ConfigureLogging(logger, builder.Configuration, services.GetRequiredService<ReviewLineOutput>()));
+        // The host owns its logger and disposes it with itself. Without preserveStaticLogger, Serilog makes it the static
+        // Log.Logger and a stopping host closes whatever Log.Logger is then: with several hosts in one process (the
+        // tests), one host's stop closed another's stdout sink, and that host's review lines were dropped.
+        builder.Services.AddSerilog(
+            (services, logger) => ConfigureLogging(logger, builder.Configuration, services.GetRequiredService<ReviewLineOutput>()),
+            preserveStaticLogger: true);
         builder.Services.AddKeptnTaskAdmission();
         builder.WebHost.ConfigureKestrel(ConfigureKestrel);
         configure?.Invoke(builder);

@@ -69,6 +69,22 @@ public sealed class MetricsTests
         Assert.Equal(HttpStatusCode.NotFound, (await server.Https.GetRawAsync("/metrics")).Status);
     }
 
+    [Fact]
+    public async Task Metrics_AnotherHostStoppingInTheSameProcessDropsNoneOfThisHostsLogLines()
+    {
+        var first = await WebhookServer.StartNewAsync();
+        var second = await WebhookServer.StartNewAsync();
+        await using var stop = new Stopper(second);
+
+        await first.DisposeAsync();
+        using (var valid = ReviewClient.Json(Examples.Text("create-valid.json")))
+        {
+            Assert.True((await second.Https.ReviewAsync("/mutate", valid)).Allowed);
+        }
+
+        Assert.Equal(0, Value(await ScrapeAsync(second), "keptn_webhook_log_lines_dropped_total"));
+    }
+
     /// <summary>Stops a server started for one test, whatever the test's outcome.</summary>
     private sealed class Stopper(WebhookServer server) : IAsyncDisposable
     {
