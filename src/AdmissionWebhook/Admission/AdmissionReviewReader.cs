@@ -122,15 +122,28 @@ internal static class AdmissionReviewReader
                 var name = JsonMarshal.GetRawUtf8PropertyName(member);
                 if (name.Contains((byte)'\\'))
                 {
-                    // An escaped name ("n\u0061me") means the same member; no apiserver writes one, so it takes the slow way
-                    // (NameEquals unescapes, and never throws on an escape that is not valid Unicode).
-                    name = Array.Find(Known, known => member.NameEquals(known));
+                    // An escaped name ("n\u0061me") means the same member; no apiserver writes one, so it takes the slow way.
+                    name = Unescaped(member);
                 }
 
                 members.Set(name, member.Value);
             }
 
             return members;
+        }
+
+        /// <summary>The known name an escaped member name stands for, else empty (a method of its own: a lambda in the loop would allocate per member).</summary>
+        private static ReadOnlySpan<byte> Unescaped(JsonProperty member)
+        {
+            foreach (var known in Known)
+            {
+                if (member.NameEquals(known))
+                {
+                    return known;
+                }
+            }
+
+            return default;
         }
 
         private void Set(ReadOnlySpan<byte> name, JsonElement value)
