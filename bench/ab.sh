@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# A/B of two published webhooks, or of one under two environments: both run side by side on CPU 0, wrk on CPU 1, a
+# warm-up each, then interleaved rounds (A, B, A, B, ...). Per round: requests/s, server CPU per review (utime+stime of
+# the process over the requests answered) and p99. Medians at the end. Run bench/run.sh once first (it publishes the
+# webhook and makes the certificate in bench/.out).
+# Usage: bench/ab.sh [--a DIR] [--b DIR] [--env-a "K=V ..."] [--env-b "K=V ..."] [--body FILE] [--path PATH]
+#   [--warmup S] [--rounds N] [--duration S]
+# Example: bench/ab.sh --env-b "DOTNET_TieredPGO=0" --body bench/bodies/create-valid-undefaulted.json --path /mutate
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+out="$root/bench/.out"
+log_tag=ab
+source "$root/bench/lib/processes.sh"
+
+a="$out/webhook" b="$out/webhook" env_a="" env_b="" body="$root/bench/bodies/create-duplicate.json" path=/validate
+warmup=40 rounds=6 duration=5
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --a) a=$2 ;; --b) b=$2 ;; --env-a) env_a=$2 ;; --env-b) env_b=$2 ;; --body) body=$2 ;; --path) path=$2 ;;
+    --warmup) warmup=$2 ;; --rounds) rounds=$2 ;; --duration) duration=$2 ;;
+    *) die "unknown option $1" ;;
+  esac
+  shift 2
+done
+[[ -f "$out/certs/tls.key" && -f "$a/AdmissionWebhook.dll" && -f "$b/AdmissionWebhook.dll" ]] || die "run bench/run.sh once first, or pass --a/--b published directories"
+
+pids=()
+trap 'finish $? 0' EXIT
+work=$(mktemp -d /tmp/keptn-ab.XXXXXX)
+
+start() { # start NAME DIR ENV: sets started_pid and started_port
+  local https health
+  https=$(free_port) health=$(free_port)
+  env $3 taskset -c 0 dotnet "$2/AdmissionWebhook.dll" --state "$root/examples/cluster" --bind-address 127.0.0.1 \
+    --https-port "$https" --health-port "$health" --tls-cert "$out/certs/tls.crt" --tls-key "$out/certs/tls.key" \
+    --log-format json >"$work/$1.log" 2>&1 &
+  pids+=("$!:$1")
+  started_pid=$! started_port=$https
+  wait_until 30 "$1 ready" curl -sf "http://127.0.0.1:$health/readyz"
+}
+
+start A "$a" "$env_a"
+pid_a=$started_pid port_a=$started_port
+start B "$b" "$env_b"
+pid_b=$started_pid port_b=$started_port
+export BENCH_BODIES="$path?timeout=10s=$body"
+
+round() { # round PID PORT SECONDS: prints "req/s cpu-ns-per-review p99-us"
+  local before after result
+  before=$(awk '{print $14 + $15}' "/proc/$1/stat")
+  result=$(taskset -c 1 wrk -t1 -c32 -d"$3"s -s "$root/bench/wrk/review.lua" "https://127.0.0.1:$2$path?timeout=10s" | grep RESULT)
+  after=$(awk '{print $14 + $15}' "/proc/$1/stat")
+  python3 - "$result" "$before" "$after" "$(getconf CLK_TCK)" <<'PY'
+import re, sys
+fields = dict(re.findall(r"(\w+)=(\d+)", sys.argv[1]))
+requests, seconds = int(fields["requests"]), int(fields["duration_us"]) / 1e6
+cpu = (float(sys.argv[3]) - float(sys.argv[2])) / int(sys.argv[4])
+print(round(requests / seconds), round(cpu * 1e9 / max(requests, 1)), fields["p99_us"])
+PY
+}
+
+log "warm-up ${warmup} s each"
+round "$pid_a" "$port_a" "$warmup" >/dev/null
+round "$pid_b" "$port_b" "$warmup" >/dev/null
+: >"$work/rounds"
+for i in $(seq "$rounds"); do
+  echo "A $(round "$pid_a" "$port_a" "$duration")" >>"$work/rounds"
+  echo "B $(round "$pid_b" "$port_b" "$duration")" >>"$work/rounds"
+done
+
+python3 - "$work/rounds" "$a" "$env_a" "$b" "$env_b" <<'PY'
+import statistics, sys
+rows = [line.split() for line in open(sys.argv[1])]
+for side, directory, env in (("A", sys.argv[2], sys.argv[3]), ("B", sys.argv[4], sys.argv[5])):
+    mine = [list(map(int, row[1:])) for row in rows if row[0] == side]
+    rps, cpu, p99 = zip(*mine)
+    print(f"{side} {directory} {env or '(default environment)'}")
+    print(f"  req/s {' '.join(map(str, rps))}  median {statistics.median(rps):,.0f}")
+    print(f"  CPU per review {statistics.median(cpu) / 1000:.1f} µs (median), p99 {statistics.median(p99) / 1000:.2f} ms (median)")
+PY
