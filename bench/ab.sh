@@ -25,8 +25,8 @@ done
 [[ -f "$out/certs/tls.key" && -f "$a/AdmissionWebhook.dll" && -f "$b/AdmissionWebhook.dll" ]] || die "run bench/run.sh once first, or pass --a/--b published directories"
 
 pids=()
-trap 'finish $? 0' EXIT
 work=$(mktemp -d /tmp/keptn-ab.XXXXXX)
+trap 'finish $? 0 A.log B.log' EXIT
 
 start() { # start NAME DIR ENV: sets started_pid and started_port
   local https health
@@ -53,6 +53,11 @@ round() { # round PID PORT SECONDS: prints "req/s cpu-ns-per-review p99-us"
   python3 - "$result" "$before" "$after" "$(getconf CLK_TCK)" <<'PY'
 import re, sys
 fields = dict(re.findall(r"(\w+)=(\d+)", sys.argv[1]))
+if "requests" not in fields:
+    sys.exit("wrk printed no RESULT line")
+errors = {name: int(fields[name]) for name in ("connect", "read", "write", "status", "timeout") if int(fields.get(name, 0))}
+if errors:
+    sys.exit(f"wrk saw errors {errors}: check --body and --path")
 requests, seconds = int(fields["requests"]), int(fields["duration_us"]) / 1e6
 cpu = (float(sys.argv[3]) - float(sys.argv[2])) / int(sys.argv[4])
 print(round(requests / seconds), round(cpu * 1e9 / max(requests, 1)), fields["p99_us"])
@@ -60,12 +65,14 @@ PY
 }
 
 log "warm-up ${warmup} s each"
-round "$pid_a" "$port_a" "$warmup" >/dev/null
-round "$pid_b" "$port_b" "$warmup" >/dev/null
+result=$(round "$pid_a" "$port_a" "$warmup")
+result=$(round "$pid_b" "$port_b" "$warmup")
 : >"$work/rounds"
 for i in $(seq "$rounds"); do
-  echo "A $(round "$pid_a" "$port_a" "$duration")" >>"$work/rounds"
-  echo "B $(round "$pid_b" "$port_b" "$duration")" >>"$work/rounds"
+  result=$(round "$pid_a" "$port_a" "$duration")
+  echo "A $result" >>"$work/rounds"
+  result=$(round "$pid_b" "$port_b" "$duration")
+  echo "B $result" >>"$work/rounds"
 done
 
 python3 - "$work/rounds" "$a" "$env_a" "$b" "$env_b" <<'PY'

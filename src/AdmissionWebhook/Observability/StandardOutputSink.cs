@@ -53,6 +53,8 @@ internal sealed class StandardOutputSink : ILogEventSink, IDisposable
         _json = json;
         _output = output;
         _flushInterval = flushInterval ?? FlushInterval;
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_flushInterval, TimeSpan.Zero, nameof(flushInterval));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(_flushInterval, TimeSpan.FromMilliseconds(int.MaxValue), nameof(flushInterval));
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "Log writer" };
         _writer.Start();
     }
@@ -167,7 +169,14 @@ internal sealed class StandardOutputSink : ILogEventSink, IDisposable
             {
                 try
                 {
-                    _output.Write(_writing.WrittenSpan);
+                    // In chunks even when more piled up (the writer was slow, or stdout was stuck): one system call never
+                    // holds the core for long.
+                    var lines = _writing.WrittenSpan;
+                    for (var offset = 0; offset < lines.Length; offset += WriteChunkBytes)
+                    {
+                        _output.Write(lines.Slice(offset, Math.Min(WriteChunkBytes, lines.Length - offset)));
+                    }
+
                     _output.Flush();
                 }
                 catch (Exception e)

@@ -140,8 +140,11 @@ public sealed class AdmissionReviewReaderTests
     [Fact]
     public void Read_MemberNamesWrittenWithEscapes_AreTheSameMembers()
     {
-        var request = Read(Review().Replace("\"namespace\":", "\"n\\u0061mespace\":", StringComparison.Ordinal)
-            .Replace("\"operation\":", "\"\\u006Fperation\":", StringComparison.Ordinal));
+        var body = Review().Replace("\"namespace\":", "\"n\\u0061mespace\":", StringComparison.Ordinal)
+            .Replace("\"operation\":", "\"\\u006Fperation\":", StringComparison.Ordinal);
+        Assert.Equal(2, body.Split("\\u00").Length - 1);
+
+        var request = Read(body);
 
         Assert.Equal("podtato-kubectl", request!.Namespace);
         Assert.Equal("UPDATE", request.Operation);
@@ -151,6 +154,7 @@ public sealed class AdmissionReviewReaderTests
     public void Read_ARepeatedMember_IsReadAsItsLastOccurrence()
     {
         var body = Review().Replace("\"request\": {", "\"request\": {\"namespace\": \"first\", \"uid\": 7, ", StringComparison.Ordinal);
+        Assert.Contains("\"first\"", body, StringComparison.Ordinal);
 
         var request = Read(body);
 

@@ -73,10 +73,17 @@ public sealed class MetricsTests
     public async Task Metrics_AnotherHostStoppingInTheSameProcessDropsNoneOfThisHostsLogLines()
     {
         var first = await WebhookServer.StartNewAsync();
-        var second = await WebhookServer.StartNewAsync();
-        await using var stop = new Stopper(second);
+        WebhookServer second;
+        try
+        {
+            second = await WebhookServer.StartNewAsync();
+        }
+        finally
+        {
+            await first.DisposeAsync();
+        }
 
-        await first.DisposeAsync();
+        await using var stop = new Stopper(second);
         using (var valid = ReviewClient.Json(Examples.Text("create-valid.json")))
         {
             Assert.True((await second.Https.ReviewAsync("/mutate", valid)).Allowed);

@@ -121,7 +121,7 @@ public sealed class StandardOutputSinkTests
             new MessageTemplateTextFormatter("{Message:lj}{NewLine}", CultureInfo.InvariantCulture), output, flushInterval: TimeSpan.FromMinutes(10));
         var text = new string('x', 1_000);
         sink.Emit(Event("{Text}", "first"));
-        await WaitForWrites(output, 1);
+        await WaitForBytes(output, "first\n".Length);
 
         for (var chunk = 1; chunk <= 5; chunk++)
         {
@@ -130,16 +130,17 @@ public sealed class StandardOutputSinkTests
                 sink.Emit(Event("{Text}", text));
             }
 
-            await WaitForWrites(output, 1 + chunk);
+            // Less than a chunk's worth may still wait for the next one.
+            await WaitForBytes(output, "first\n".Length + (chunk * 70 * (text.Length + 1)) - StandardOutputSink.WriteChunkBytes);
         }
 
-        Assert.All(output.Writes.Skip(1), size => Assert.InRange(size, StandardOutputSink.WriteChunkBytes, 2 * StandardOutputSink.WriteChunkBytes));
+        Assert.All(output.Writes, size => Assert.InRange(size, 1, StandardOutputSink.WriteChunkBytes));
     }
 
-    private static async Task WaitForWrites(SharedMemoryStream output, int count)
+    private static async Task WaitForBytes(SharedMemoryStream output, long bytes)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (output.WriteCount < count)
+        while (output.Written < bytes)
         {
             await Task.Delay(5, deadline.Token);
         }
@@ -218,13 +219,13 @@ public sealed class StandardOutputSinkTests
             }
         }
 
-        public int WriteCount
+        public long Written
         {
             get
             {
                 lock (_gate)
                 {
-                    return _writes.Count;
+                    return Length;
                 }
             }
         }
