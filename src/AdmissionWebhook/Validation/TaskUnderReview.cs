@@ -10,14 +10,11 @@ internal sealed record TaskUnderReview(
     string Namespace,
     string? Name,
     KeptnTaskShape Shape,
-    JsonElement Object)
+    JsonElement Object,
+    JsonElement Metadata,
+    JsonElement Spec)
 {
     public bool IsCreate => Request.Operation == "CREATE";
-
-    // Looked up once: every rule and the mutation read them.
-    public JsonElement Metadata { get; } = Object.Field("metadata"u8);
-
-    public JsonElement Spec { get; } = Object.Field("spec"u8);
 
     public string DisplayName => Name ?? (Metadata.Field("generateName"u8).StringOrNull() is { Length: > 0 } prefix ? prefix + "<generated>" : "<no name>");
 
@@ -30,7 +27,9 @@ internal sealed record TaskUnderReview(
         var version = request.Kind.Group == KeptnTaskVersion.Group && request.Kind.Version is { Length: > 0 }
             ? request.Kind.Version
             : KeptnTaskVersion.VersionOf(request.Object.Field("apiVersion"u8).StringOrNull());
-        return new TaskUnderReview(request, @namespace, name, KeptnTaskVersion.ShapeOf(version), request.Object);
+
+        // Metadata and spec are looked up here once: every rule and the mutation read them.
+        return new TaskUnderReview(request, @namespace, name, KeptnTaskVersion.ShapeOf(version), request.Object, metadata, request.Object.Field("spec"u8));
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
