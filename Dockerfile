@@ -20,8 +20,10 @@ RUN build/publish.sh /app
 FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled AS runtime
 WORKDIR /app
 COPY --from=build --chown=0:0 /app ./
+# DOTNET_* as build/runtime.env lists them (why each is set is said there; .ci/smoke-publish.sh checks they match).
 ENV ASPNETCORE_HTTP_PORTS= \
     DOTNET_gcServer=0 \
+    DOTNET_GCgen0size=0x400000 \
     Webhook__HttpsPort=8443 \
     Webhook__HealthPort=8080
 USER 64198:64198

@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
 # Publishes the webhook with build/publish.sh (the command the Dockerfile runs) and starts the published output once,
-# as the image's ENTRYPOINT does (`dotnet AdmissionWebhook.dll serve`), on loopback and free ports; waits for /readyz.
+# as the image's ENTRYPOINT does (`dotnet AdmissionWebhook.dll serve`) and with the image's runtime settings
+# (build/runtime.env), on loopback and free ports; waits for /readyz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The runtime stage's ENV and build/runtime.env must name the same DOTNET_* settings: the benchmarks measure with the file.
+mapfile -t runtime_env < <(grep -E '^[A-Za-z_][A-Za-z0-9_]*=' build/runtime.env)
+mapfile -t image_env < <(sed -n '/^FROM .* AS runtime/,$p' Dockerfile | grep -oE '(^|[[:space:]])DOTNET_[A-Za-z0-9_]+=[^[:space:]\\]*' | sed -E 's/^[[:space:]]+//')
+if [ "$(printf '%s\n' "${runtime_env[@]}" | sort)" != "$(printf '%s\n' "${image_env[@]}" | sort)" ]; then
+  echo "the Dockerfile's DOTNET_* ENV (${image_env[*]}) differs from build/runtime.env (${runtime_env[*]})"
+  exit 1
+fi
+echo "runtime settings as in the image: ${runtime_env[*]}"
 
 dir=$(mktemp -d)
 pid=
@@ -27,7 +37,7 @@ health_port=$(free_port)
 while [ "$health_port" = "$https_port" ]; do health_port=$(free_port); done
 
 log="$dir/webhook.log"
-(cd "$dir" && exec dotnet app/AdmissionWebhook.dll serve --state "$OLDPWD/examples/cluster" \
+(cd "$dir" && exec env "${runtime_env[@]}" dotnet app/AdmissionWebhook.dll serve --state "$OLDPWD/examples/cluster" \
   --https-port "$https_port" --health-port "$health_port" --bind-address 127.0.0.1) >"$log" 2>&1 &
 pid=$!
 

@@ -18,6 +18,9 @@ import sys
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from runtime_env import runtime_env  # noqa: E402
+
 SCENARIOS = [
     # name, path (with the ?timeout= a kube-apiserver adds), body (reviews as it sends them: bench/bodies/capture.sh),
     # what the webhook must answer
@@ -123,6 +126,10 @@ def main():
           f"wrk -t{args.threads} -c{args.connections}, HTTP/1.1 keep-alive; "
           + (f"server on CPU {cpus[0]}, wrk on CPU {','.join(str(c) for c in cpus[1:])}" if pinned else "NOT pinned (one CPU)"))
 
+    webhook_env = dict(runtime_env(root), **os.environ)
+    print("webhook runtime settings (build/runtime.env, as the image sets them): "
+          + " ".join(f"{key}={webhook_env[key]}" for key in runtime_env(root)))
+
     floor_port, webhook_port, health_port = free_port(), free_port(), free_port()
     log = open(f"{out}/webhook.log", "wb")
     webhook_cmd = server_pin + ["dotnet", f"{args.webhook_dir or out + '/webhook'}/AdmissionWebhook.dll", "--state", f"{root}/examples/cluster",
@@ -132,7 +139,8 @@ def main():
         webhook_cmd += ["--Serilog:MinimumLevel:Default", args.log_level]
     floor_cmd = server_pin + ["dotnet", f"{out}/floor/Floor.dll", "--port", str(floor_port), "--tls-cert", cert, "--tls-key", key]
     # The webhook writes its review lines to stdout as in a container; here they go to a file (bench/.out/webhook.log).
-    webhook = subprocess.Popen(webhook_cmd, stdout=log, stderr=subprocess.STDOUT)
+    # With the image's runtime settings; a setting in this environment wins, for experiments.
+    webhook = subprocess.Popen(webhook_cmd, stdout=log, stderr=subprocess.STDOUT, env=webhook_env)
     floor = subprocess.Popen(floor_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     servers = {"floor": (floor, f"https://127.0.0.1:{floor_port}"), "webhook": (webhook, f"https://127.0.0.1:{webhook_port}")}
     try:

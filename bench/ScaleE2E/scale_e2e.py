@@ -32,6 +32,9 @@ import threading
 import time
 import uuid
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from runtime_env import runtime_env  # noqa: E402
+
 NAMESPACES = 100
 GROUP = "lifecycle.keptn.sh"
 VERSION = "v1"
@@ -301,7 +304,9 @@ def measure(args):
     https_port, health_port = free_port(), free_port()
     while health_port == https_port:
         health_port = free_port()
-    env = dict(os.environ, DOTNET_NOLOGO="1", DOTNET_CLI_TELEMETRY_OPTOUT="1")
+    # The image's runtime settings (build/runtime.env); a setting in this environment wins, for experiments.
+    repo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    env = {**runtime_env(repo), **os.environ, "DOTNET_NOLOGO": "1", "DOTNET_CLI_TELEMETRY_OPTOUT": "1"}
     probe = None
     if args.probe:
         probe_dir = os.path.join(args.work, "heap-probe")

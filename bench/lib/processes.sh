@@ -1,4 +1,4 @@
-# Shell helpers of the bench scripts that start processes (scale-e2e.sh, bodies/capture.sh). Source it after setting
+# Shell helpers of the bench scripts that start processes (scale-e2e.sh, ab.sh, bodies/capture.sh). Source it after setting
 # log_tag; the caller keeps `pids` (started processes as "pid:name") and its own cleanup trap.
 
 log() { printf '[%s %s] %s\n' "$log_tag" "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -50,3 +50,6 @@ finish() {
         rm -rf "$work"
     fi
 }
+
+# runtime_env ROOT: the image's runtime settings (build/runtime.env) as KEY=VALUE words, for `env`.
+runtime_env() { grep -E '^[A-Za-z_][A-Za-z0-9_]*=' "$1/build/runtime.env"; }
