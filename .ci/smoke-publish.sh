@@ -5,11 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The runtime stage's ENV and build/runtime.env must name the same DOTNET_* settings: the benchmarks measure with the file.
+# build/runtime.env and the image's ENV must name the same DOTNET_* settings: the benchmarks measure with the file.
 mapfile -t runtime_env < <(grep -E '^[A-Za-z_][A-Za-z0-9_]*=' build/runtime.env)
 mapfile -t image_env < <(sed -n '/^FROM .* AS runtime/,$p' Dockerfile | grep -oE '(^|[[:space:]])DOTNET_[A-Za-z0-9_]+=[^[:space:]\\]*' | sed -E 's/^[[:space:]]+//')
-if [ "$(printf '%s\n' "${runtime_env[@]}" | sort)" != "$(printf '%s\n' "${image_env[@]}" | sort)" ]; then
-  echo "the Dockerfile's DOTNET_* ENV (${image_env[*]}) differs from build/runtime.env (${runtime_env[*]})"
+# The Deployment sets them again (for an image built otherwise): as "- name: DOTNET_x" then "value: ...".
+mapfile -t deployment_env < <(awk '/- name: DOTNET_/ { name = $3; next } name && /value:/ { gsub(/"/, "", $2); print name "=" $2 } { name = "" }' \
+  manifests/base/deployment.yaml)
+sorted() { printf '%s\n' "$@" | sort; }
+if [ "$(sorted "${runtime_env[@]}")" != "$(sorted "${image_env[@]}")" ] || [ "$(sorted "${runtime_env[@]}")" != "$(sorted "${deployment_env[@]}")" ]; then
+  echo "DOTNET_* settings differ: build/runtime.env (${runtime_env[*]}), the Dockerfile's ENV (${image_env[*]}), manifests/base/deployment.yaml (${deployment_env[*]})"
   exit 1
 fi
 echo "runtime settings as in the image: ${runtime_env[*]}"

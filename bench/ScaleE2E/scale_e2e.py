@@ -237,6 +237,25 @@ def status_kib(pid, field):
     raise KeyError(field)
 
 
+def rss_parts_kib(pid):
+    """Resident memory by kind, from /proc/PID/smaps: where the RSS figure comes from."""
+    parts = {"anonymous (GC heap, stacks, malloc arenas)": 0, "native heap ([heap])": 0,
+             "JIT code and runtime data (doublemapped)": 0, "mapped files (runtime, assemblies, libraries)": 0}
+    name = None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            fields = line.split()
+            if fields and not fields[0].endswith(":"):
+                path = fields[5] if len(fields) > 5 else ""
+                name = ("native heap ([heap])" if path == "[heap]" else
+                        "JIT code and runtime data (doublemapped)" if path.startswith("/memfd:doublemapper") else
+                        "mapped files (runtime, assemblies, libraries)" if path.startswith("/") else
+                        "anonymous (GC heap, stacks, malloc arenas)")
+            elif fields and fields[0] == "Rss:":
+                parts[name] += int(fields[1])
+    return parts
+
+
 def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -441,6 +460,7 @@ def measure(args):
         figures["rss_idle_kib"] = status_kib(pid, "VmRSS")
         figures["hwm_idle_kib"] = status_kib(pid, "VmHWM")
         figures["heap_idle"] = probe.read(collect=False) if probe else None
+        figures["rss_parts_idle_kib"] = rss_parts_kib(pid)
         # --- last, because it changes what it measures: a full compacting collection (bench/Scale's figure)
         figures["heap_collected"] = probe.read(collect=True) if probe else None
         figures["rss_collected_kib"] = status_kib(pid, "VmRSS")
@@ -508,6 +528,8 @@ def print_table(args, f):
         (f"process RSS after {2 * (args.reviews + args.warmup)} reviews", f"{mib(f['rss_reviews_kib']):.1f} MiB (peak {mib(f['hwm_reviews_kib']):.1f} MiB)"),
         (f"process RSS after {args.idle:g} s idle", f"{mib(f['rss_idle_kib']):.1f} MiB (peak {mib(f['hwm_idle_kib']):.1f} MiB)"),
         (f"managed heap after {args.idle:g} s idle", heap(f["heap_idle"])),
+        (f"RSS after {args.idle:g} s idle by kind (/proc/PID/smaps)",
+         ", ".join(f"{kind} {mib(kib):.1f} MiB" for kind, kib in f.get("rss_parts_idle_kib", {}).items())),
         ("managed heap after a full collection (GC.GetTotalMemory(true))", heap(f["heap_collected"])),
         ("process RSS after that collection", f"{mib(f['rss_collected_kib']):.1f} MiB"),
     ]

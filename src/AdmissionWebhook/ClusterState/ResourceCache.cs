@@ -70,6 +70,11 @@ internal sealed partial class ResourceCache
                 {
                     _resourceVersion = await ListAsync(stopping);
                     failures = 0;
+
+                    // Signalled here, not inside ListAsync: until that method has returned, its state machine still holds
+                    // the last page and the set of every listed key (at 100,000 tasks ~17 MiB), and the collection that
+                    // follows the first sync would keep them, fragmenting the heap it is meant to shrink.
+                    _firstSync.TrySetResult();
                 }
 
                 watchedFrom = _resourceVersion;
@@ -153,7 +158,6 @@ internal sealed partial class ResourceCache
         _lastListed = _time.GetUtcNow();
         var firstSync = !_synced;
         _synced = true;
-        _firstSync.TrySetResult();
         Log.Listed(_logger, _resource.Kind, _version, seen.Count, resourceVersion, firstSync);
         return resourceVersion;
     }
