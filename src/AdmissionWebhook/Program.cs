@@ -1,6 +1,7 @@
 using AdmissionWebhook.Cli;
 using AdmissionWebhook.Configuration;
 using AdmissionWebhook.Hosting;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
 namespace AdmissionWebhook;
@@ -17,37 +18,46 @@ internal static class Program
                 Console.WriteLine(CommandLine.Usage);
                 return 0;
             case ["serve", .. var rest]:
-                return await ServeAsync(rest);
+                return await ServeAsync(rest, Console.Error);
             case [var verb, ..] when !verb.StartsWith('-'):
                 await Console.Error.WriteLineAsync($"unknown command \"{verb}\"\n\n{CommandLine.Usage}");
                 return 2;
             default:
-                return await ServeAsync(args);
+                return await ServeAsync(args, Console.Error);
         }
     }
 
-    private static async Task<int> ServeAsync(string[] args)
+    /// <summary>Runs the webhook until it is stopped; a start it cannot make is a message on <paramref name="error"/> and exit code 2.</summary>
+    internal static async Task<int> ServeAsync(string[] args, TextWriter error, CancellationToken stopping = default)
     {
         if (CommandLine.FindUnknownServeFlag(args) is { } unknown)
         {
-            await Console.Error.WriteLineAsync($"serve: unknown option \"{unknown}\"\n\n{CommandLine.Usage}");
+            await error.WriteLineAsync($"serve: unknown option \"{unknown}\"\n\n{CommandLine.Usage}");
             return 2;
         }
 
         try
         {
             var app = WebhookHost.Build(args);
-            await app.RunAsync();
+            await app.RunAsync(stopping);
             return 0;
         }
         catch (OptionsValidationException e)
         {
-            await Console.Error.WriteLineAsync("The webhook cannot start; its configuration is invalid:\n  - " + string.Join("\n  - ", e.Failures));
+            await error.WriteLineAsync("The webhook cannot start; its configuration is invalid:\n  - " + string.Join("\n  - ", e.Failures));
             return 2;
         }
         catch (Exception e) when (e is InvalidOperationException { InnerException: FormatException } or NotSupportedException or FormatException or FileNotFoundException)
         {
-            await Console.Error.WriteLineAsync($"The webhook cannot start: {e.Message}{(e.InnerException is { } inner ? " " + inner.Message : string.Empty)}");
+            await error.WriteLineAsync($"The webhook cannot start: {e.Message}{(e.InnerException is { } inner ? " " + inner.Message : string.Empty)}");
+            return 2;
+        }
+        catch (IOException e) when (e.InnerException is AddressInUseException)
+        {
+            // Kestrel's own message names the address; unhandled, it ended the process with a stack trace and a core dump.
+            await error.WriteLineAsync(
+                $"The webhook cannot start: {e.Message} Another process listens there (an older webhook still running?): " +
+                "stop it, or choose other ports with --https-port and --health-port.");
             return 2;
         }
     }
