@@ -492,8 +492,13 @@ def print_table(args, f):
     def heap(h):
         if not h:
             return "n/a (no heap probe)"
+        by_generation = ", ".join(
+            f"{name} {mib(h[f'gen{i}_size_after_bytes'], 'b'):.1f} (free {mib(h[f'gen{i}_fragmentation_after_bytes'], 'b'):.1f})"
+            for i, name in enumerate(("gen0", "gen1", "gen2", "LOH", "POH")) if f"gen{i}_size_after_bytes" in h)
         return (f"{mib(h['total_memory_bytes'], 'b'):.1f} MiB (GC heap size {mib(h['heap_size_bytes'], 'b'):.1f} MiB, "
-                f"committed {mib(h['committed_bytes'], 'b'):.1f} MiB; gen2 collections {h['gen2_collections']})")
+                f"committed {mib(h['committed_bytes'], 'b'):.1f} MiB; gen2 collections {h['gen2_collections']}"
+                + (f"; after the last collection (gen{h['last_gc_generation']}, {'compacting' if h['last_gc_compacted'] else 'sweeping'}),"
+                   f" MiB: {by_generation}" if by_generation else "") + ")")
 
     rows = []
     if args.baseline_json and os.path.exists(args.baseline_json):

@@ -37,7 +37,8 @@ internal static class StartupHook
             File.Delete(request);
             var total = GC.GetTotalMemory(forceFullCollection: collect);
             var info = GC.GetGCMemoryInfo(GCKind.Any);
-            var lines = new[]
+            var generations = info.GenerationInfo;
+            var lines = new List<string>
             {
                 $"collected={(collect ? 1 : 0)}",
                 $"total_memory_bytes={total}",
@@ -51,7 +52,16 @@ internal static class StartupHook
                 $"server_gc={(GCSettings.IsServerGC ? 1 : 0)}",
                 $"concurrent_gc={(AppContext.TryGetSwitch("System.GC.Concurrent", out var concurrent) ? (concurrent ? 1 : 0) : -1)}",
                 $"allocated_bytes={GC.GetTotalAllocatedBytes()}",
+                $"last_gc_generation={info.Generation}",
+                $"last_gc_compacted={(info.Compacted ? 1 : 0)}",
             };
+            // After the last collection, per generation (0, 1, 2, large object heap, pinned object heap).
+            for (var generation = 0; generation < generations.Length; generation++)
+            {
+                lines.Add($"gen{generation}_size_after_bytes={generations[generation].SizeAfterBytes}");
+                lines.Add($"gen{generation}_fragmentation_after_bytes={generations[generation].FragmentationAfterBytes}");
+            }
+
             File.WriteAllLines(response + ".tmp", lines);
             File.Move(response + ".tmp", response, overwrite: true);
         }
