@@ -31,7 +31,7 @@ trap 'finish $? 0 A.log B.log' EXIT
 start() { # start NAME DIR ENV: sets started_pid and started_port
   local https health
   https=$(free_port) health=$(free_port)
-  # The image's runtime settings (build/runtime.env), then this side's --env.
+  # The image's runtime settings (build/runtime.env) unless set here already, then this side's --env.
   env $(runtime_env "$root") $3 taskset -c 0 dotnet "$2/AdmissionWebhook.dll" --state "$root/examples/cluster" --bind-address 127.0.0.1 \
     --https-port "$https" --health-port "$health" --tls-cert "$out/certs/tls.crt" --tls-key "$out/certs/tls.key" \
     --log-format json >"$work/$1.log" 2>&1 &

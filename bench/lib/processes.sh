@@ -51,5 +51,11 @@ finish() {
     fi
 }
 
-# runtime_env ROOT: the image's runtime settings (build/runtime.env) as KEY=VALUE words, for `env`.
-runtime_env() { grep -E '^[A-Za-z_][A-Za-z0-9_]*=' "$1/build/runtime.env"; }
+# runtime_env ROOT: the image's runtime settings (build/runtime.env) as KEY=VALUE words, for `env`; a setting already in
+# this environment is left out, so the caller's wins (as in bench/driver.py and scale_e2e.py), for experiments.
+runtime_env() {
+    local setting
+    grep -E '^[A-Za-z_][A-Za-z0-9_]*=' "$1/build/runtime.env" | while IFS= read -r setting; do
+        [[ -v ${setting%%=*} ]] || printf '%s\n' "$setting"
+    done
+}

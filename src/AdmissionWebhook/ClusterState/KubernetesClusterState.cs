@@ -28,6 +28,7 @@ internal sealed partial class KubernetesClusterState : IClusterState, IHostedSer
     private readonly WebhookMetrics? _metrics;
     private volatile bool _discovered;
     private volatile bool _listMemoryReleased;
+    private bool _disposed;
 
     public KubernetesClusterState(IKubernetes client, IOptions<WebhookOptions> options, ILogger<KubernetesClusterState> logger, TimeProvider time, string source, WebhookMetrics? metrics = null)
     {
@@ -72,7 +73,18 @@ internal sealed partial class KubernetesClusterState : IClusterState, IHostedSer
         await _running.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        // A host whose start failed is disposed without being stopped: the loops must end here too.
+        _disposed = true;
+        _stopping.Cancel();
+        _stopping.Dispose();
+    }
 
     public bool HasTask(string @namespace, string name) => Store.HasTask(@namespace, name);
 

@@ -71,11 +71,6 @@ internal sealed partial class ResourceCache
                 {
                     _resourceVersion = await ListAsync(stopping);
                     failures = 0;
-
-                    // Signalled here, not inside ListAsync: until that method has returned, its state machine still holds
-                    // the last page and the set of every listed key (at 100,000 tasks ~17 MiB), and the collection that
-                    // follows the first sync would keep them, fragmenting the heap it is meant to shrink.
-                    _firstSync.TrySetResult();
                 }
 
                 watchedFrom = _resourceVersion;
@@ -156,10 +151,18 @@ internal sealed partial class ResourceCache
             }
         }
 
+        // The set holds a key per object (at 100,000 tasks several MiB) and lives in this method's state machine until
+        // that is cleared, which can be after the collection that follows the first sync has run: emptied here, it is
+        // not kept through that collection.
+        var count = seen.Count;
+        seen.Clear();
+        seen.TrimExcess();
+
         _lastListed = _time.GetUtcNow();
         var firstSync = !_synced;
         _synced = true;
-        Log.Listed(_logger, _resource.Kind, _version, seen.Count, resourceVersion, firstSync);
+        _firstSync.TrySetResult();
+        Log.Listed(_logger, _resource.Kind, _version, count, resourceVersion, firstSync);
         return resourceVersion;
     }
 
