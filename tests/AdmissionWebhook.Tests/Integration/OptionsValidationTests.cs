@@ -1,9 +1,12 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using AdmissionWebhook.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace AdmissionWebhook.Tests.Integration;
 
-/// <summary>A misconfigured <c>serve</c> refuses to start, and says which flag is wrong.</summary>
+/// <summary>A misconfigured <c>serve</c>, or one whose port is taken, refuses to start, and says which flag is wrong.</summary>
 public sealed class OptionsValidationTests : IDisposable
 {
     private readonly TestCertificateAuthority _authority = TestCertificateAuthority.Create();
@@ -64,6 +67,29 @@ public sealed class OptionsValidationTests : IDisposable
         Assert.All(expected, fragment => Assert.Contains(fragment, failure.Message, StringComparison.Ordinal));
         Assert.NotEmpty(failure.Failures);
         Assert.NotNull(description);
+    }
+
+    /// <summary>
+    /// Kestrel's bind failure used to escape <c>serve</c> as an unhandled exception: a stack trace and SIGABRT with a core
+    /// dump. Now it is exit code 2 and a message, as every other start failure.
+    /// </summary>
+    [Theory]
+    [InlineData("--https-port")]
+    [InlineData("--health-port")]
+    public async Task APortAnotherProcessListensOnEndsTheStartWithExitCode2AndAMessageNamingTheAddress(string flag)
+    {
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+        using var error = new StringWriter();
+        using var timeout = new CancellationTokenSource(WebhookServer.StartStopTimeout);
+
+        var exitCode = await Program.ServeAsync(Arguments((flag, port)), error, timeout.Token);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("The webhook cannot start: Failed to bind to address", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{port}: address already in use", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--https-port and --health-port", error.ToString(), StringComparison.Ordinal);
     }
 
     public void Dispose()
