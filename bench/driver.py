@@ -126,9 +126,10 @@ def main():
           f"wrk -t{args.threads} -c{args.connections}, HTTP/1.1 keep-alive; "
           + (f"server on CPU {cpus[0]}, wrk on CPU {','.join(str(c) for c in cpus[1:])}" if pinned else "NOT pinned (one CPU)"))
 
-    webhook_env = dict(runtime_env(root), **os.environ)
+    settings = runtime_env(root)
+    webhook_env = {**settings, **os.environ}
     print("webhook runtime settings (build/runtime.env, as the image sets them): "
-          + " ".join(f"{key}={webhook_env[key]}" for key in runtime_env(root)))
+          + " ".join(f"{key}={webhook_env[key]}" for key in settings))
 
     floor_port, webhook_port, health_port = free_port(), free_port(), free_port()
     log = open(f"{out}/webhook.log", "wb")
