@@ -1,45 +1,46 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using AdmissionWebhook.KeptnTasks;
 
 namespace AdmissionWebhook.Admission;
 
-/// <summary>Encodes the answer AdmissionReview straight to UTF-8, in the version the request used.</summary>
+/// <summary>
+/// Encodes the answer AdmissionReview straight to UTF-8, in the version the request used. Written by hand rather than
+/// with a Utf8JsonWriter: its shape is fixed, and strings go through <see cref="JsonEscaping"/>, which keeps quotes in
+/// a message readable (<c>\"</c>, never <c>\u0022</c>) and escapes control characters.
+/// </summary>
 internal static class AdmissionReviewWriter
 {
-    // Messages hold user-chosen names; the relaxed encoder keeps quotes readable while still escaping control characters.
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     public static void Write(IBufferWriter<byte> output, AdmissionReviewVersion version, string uid, AdmissionOutcome outcome)
     {
-        using var writer = new Utf8JsonWriter(output, WriterOptions);
-        writer.WriteStartObject();
-        writer.WriteString("apiVersion"u8, version == AdmissionReviewVersion.V1 ? AdmissionReviewReader.V1ApiVersion : AdmissionReviewReader.V1Beta1ApiVersion);
-        writer.WriteString("kind"u8, "AdmissionReview"u8);
-        writer.WriteStartObject("response"u8);
-        writer.WriteString("uid"u8, uid);
-        writer.WriteBoolean("allowed"u8, outcome.Allowed);
+        output.Write(version == AdmissionReviewVersion.V1
+            ? """{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"""u8
+            : """{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","response":{"uid":"""u8);
+        JsonEscaping.WriteString(output, uid);
+        output.Write(outcome.Allowed ? ""","allowed":true"""u8 : ""","allowed":false"""u8);
 
         if (outcome.Status is { } status)
         {
-            writer.WriteStartObject("status"u8);
-            writer.WriteStartObject("metadata"u8);
-            writer.WriteEndObject();
-            writer.WriteString("status"u8, "Failure"u8);
-            writer.WriteString("message"u8, status.Message);
-            writer.WriteString("reason"u8, status.Reason);
-            writer.WriteNumber("code"u8, status.Code);
-            writer.WriteEndObject();
+            output.Write(""","status":{"metadata":{},"status":"Failure","message":"""u8);
+            JsonEscaping.WriteString(output, status.Message);
+            output.Write(""","reason":"""u8);
+            JsonEscaping.WriteString(output, status.Reason);
+            output.Write(""","code":"""u8);
+            WriteNumber(output, status.Code);
+            output.Write("}"u8);
         }
 
         if (outcome.Patch.Count > 0)
         {
-            writer.WriteString("patchType"u8, "JSONPatch"u8);
+            output.Write(",\"patchType\":\"JSONPatch\",\"patch\":\""u8);
             // The patch is encoded into a per-thread buffer and base64-written from there: no array per answer.
             var patch = JsonPatchWriter.Buffer;
             patch.ResetWrittenCount();
             JsonPatchWriter.Write(patch, outcome.Patch);
-            writer.WriteBase64String("patch"u8, patch.WrittenSpan);
+            WriteBase64(output, patch.WrittenSpan);
+            output.Write("\""u8);
             if (patch.Capacity > JsonPatchWriter.MaxRetainedBuffer)
             {
                 JsonPatchWriter.ReleaseBuffer();
@@ -48,28 +49,55 @@ internal static class AdmissionReviewWriter
 
         if (outcome.Warnings.Count > 0)
         {
-            writer.WriteStartArray("warnings"u8);
-            foreach (var warning in outcome.Warnings)
+            output.Write(""","warnings":["""u8);
+            for (var i = 0; i < outcome.Warnings.Count; i++)
             {
-                writer.WriteStringValue(warning);
+                if (i > 0)
+                {
+                    output.Write(","u8);
+                }
+
+                JsonEscaping.WriteString(output, outcome.Warnings[i]);
             }
 
-            writer.WriteEndArray();
+            output.Write("]"u8);
         }
 
         if (outcome.AuditAnnotations.Count > 0)
         {
-            writer.WriteStartObject("auditAnnotations"u8);
+            output.Write(""","auditAnnotations":{"""u8);
+            var first = true;
             foreach (var (key, value) in outcome.AuditAnnotations)
             {
-                writer.WriteString(key, value);
+                if (!first)
+                {
+                    output.Write(","u8);
+                }
+
+                first = false;
+                JsonEscaping.WriteString(output, key);
+                output.Write(":"u8);
+                JsonEscaping.WriteString(output, value);
             }
 
-            writer.WriteEndObject();
+            output.Write("}"u8);
         }
 
-        writer.WriteEndObject();
-        writer.WriteEndObject();
+        output.Write("}}"u8);
+    }
+
+    private static void WriteNumber(IBufferWriter<byte> output, int number)
+    {
+        var span = output.GetSpan(11);
+        Utf8Formatter.TryFormat(number, span, out var written);
+        output.Advance(written);
+    }
+
+    private static void WriteBase64(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
+    {
+        var span = output.GetSpan(Base64.GetMaxEncodedToUtf8Length(bytes.Length));
+        Base64.EncodeToUtf8(bytes, span, out _, out var written);
+        output.Advance(written);
     }
 }
 

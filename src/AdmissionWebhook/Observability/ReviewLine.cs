@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using AdmissionWebhook.KeptnTasks;
 
 namespace AdmissionWebhook.Observability;
 
@@ -20,11 +21,6 @@ internal readonly record struct ReviewLine(
         $",\"EventId\":{{\"Id\":1,\"Name\":\"Reviewed\"}},\"SourceContext\":\"{ReviewLog.Category}\"}}{Environment.NewLine}");
 
     private static readonly byte[] NewLine = Encoding.UTF8.GetBytes(Environment.NewLine);
-
-
-    private static readonly SearchValues<char> NeedsJsonEscape = SearchValues.Create(
-        "\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f" +
-        "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f");
 
     public void WriteText(ArrayBufferWriter<byte> output)
     {
@@ -102,7 +98,7 @@ internal readonly record struct ReviewLine(
     private static void Property(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> name, string value)
     {
         output.Write(name);
-        JsonEscaped(output, value);
+        JsonEscaping.WriteEscaped(output, value);
         output.Write("\""u8);
     }
 
@@ -110,39 +106,8 @@ internal readonly record struct ReviewLine(
     private static void Quoted(ArrayBufferWriter<byte> output, string value)
     {
         output.Write("\\\""u8);
-        var rest = value.AsSpan();
-        for (var quote = rest.IndexOf('"'); quote >= 0; quote = rest.IndexOf('"'))
-        {
-            JsonEscaped(output, rest[..quote]);
-            output.Write("\\\\\\\""u8);
-            rest = rest[(quote + 1)..];
-        }
-
-        JsonEscaped(output, rest);
+        JsonEscaping.WriteEscaped(output, value, quoteAsRendered: true);
         output.Write("\\\""u8);
-    }
-
-    /// <summary>Serilog's JsonValueFormatter.WriteQuotedJsonString, without the quotes around.</summary>
-    private static void JsonEscaped(ArrayBufferWriter<byte> output, ReadOnlySpan<char> text)
-    {
-        for (var next = text.IndexOfAny(NeedsJsonEscape); next >= 0; next = text.IndexOfAny(NeedsJsonEscape))
-        {
-            Utf8(output, text[..next]);
-            switch (text[next])
-            {
-                case '"': output.Write("\\\""u8); break;
-                case '\\': output.Write("\\\\"u8); break;
-                case '\n': output.Write("\\n"u8); break;
-                case '\r': output.Write("\\r"u8); break;
-                case '\f': output.Write("\\f"u8); break;
-                case '\t': output.Write("\\t"u8); break;
-                case var control: Utf8(output, $"\\u{(int)control:X4}"); break;
-            }
-
-            text = text[(next + 1)..];
-        }
-
-        Utf8(output, text);
     }
 
     /// <summary>

@@ -111,6 +111,18 @@ public sealed class AdmissionReviewWriterTests
     }
 
     [Fact]
+    public void Write_LongMessageWithEveryKindOfEscape_ReadsBackAsTheSameText()
+    {
+        var message = string.Concat(Enumerable.Repeat("name \"日本-\u00fc\" in \\path\\ with\ta tab,\u0001 a control and 🚀\r\n", 40));
+
+        using var answer = Write(AdmissionOutcome.Deny(422, StatusReasons.Invalid, message, ["warning \"w\"\u001f"]));
+        var response = answer.RootElement.GetProperty("response");
+
+        Assert.Equal(message, response.GetProperty("status").GetProperty("message").GetString());
+        Assert.Equal("warning \"w\"\u001f", response.GetProperty("warnings")[0].GetString());
+    }
+
+    [Fact]
     public void Write_Uid_IsEchoedVerbatim()
     {
         using var answer = Write(new AdmissionOutcome { Allowed = true }, uid: "uid with \"quotes\" and \u00fc");

@@ -23,6 +23,7 @@ public sealed class ReviewLineTests
         { "validate", "CREATE", "podtato-kubectl", "helloworldtask-1", "u-3", "denied", "409 KeptnTask \"helloworldtask-1\" cannot be created: metadata.name: create this one as \"helloworldtask-2\"", false, 1234.5 },
         { "validate", "UPDATE", "ns", NameRule.Quote("evil\r\n[01:02:03 INF] forged\u001b[2J\"\\" + new string('x', 100)), "u-4", "denied", "422 spec: a \\ backslash, a \"quote\", a\ttab and a\u0001", false, 0 },
         { "mutate", "?", string.Empty, "tâsk-ü-日本", string.Empty, "allowed", string.Empty, false, 0.5 },
+        { "validate", "CREATE", "lone-\ud800-surrogate", "t", "u-5", "denied", string.Concat(Enumerable.Repeat("422 \"日本\" \\ \n", 60)), false, 3 },
         { "other-endpoint", "DELETE", "n", "t", "u-6", "unusual-decision", null, true, 7 },
         { "validate", "CREATE", "n", "t", "u-7", "allowed", null, false, 0.0005 },
         { "validate", "CREATE", "n", "t", "u-8", "allowed", null, false, 0.0015 },

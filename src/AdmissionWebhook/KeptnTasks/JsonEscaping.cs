@@ -1,0 +1,72 @@
+using System.Buffers;
+using System.Text;
+
+namespace AdmissionWebhook.KeptnTasks;
+
+/// <summary>
+/// Text written as the inside of a JSON string, in UTF-8, escaping only what JSON requires: <c>"</c>, <c>\</c> and the
+/// control characters (as <c>\n</c>, <c>\r</c>, <c>\t</c>, <c>\f</c> or <c>\uXXXX</c>), which is also what Serilog's JSON
+/// formatters escape. The text is transcoded once and searched for those bytes with a vectorised scan; a denial's
+/// message, with its quoted names, went through Utf8JsonWriter's escaper one character at a time after the first quote
+/// (four times the cost, docs/performance.md). A lone surrogate becomes U+FFFD, as every UTF-8 encoder here writes it.
+/// </summary>
+internal static class JsonEscaping
+{
+    private const int StackScratchBytes = 512;
+
+    private static readonly SearchValues<byte> NeedsEscape = SearchValues.Create(
+        "\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f"u8 +
+        "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f"u8);
+
+    /// <summary>A JSON string: the text escaped, between quotes.</summary>
+    public static void WriteString(IBufferWriter<byte> output, ReadOnlySpan<char> text)
+    {
+        output.Write("\""u8);
+        WriteEscaped(output, text);
+        output.Write("\""u8);
+    }
+
+    /// <summary>
+    /// The text escaped, without quotes around. <paramref name="quoteAsRendered"/> writes a quote as Serilog renders a
+    /// string inside a message (<c>\"</c>) and then escapes that for JSON: <c>\\\"</c>.
+    /// </summary>
+    public static void WriteEscaped(IBufferWriter<byte> output, ReadOnlySpan<char> text, bool quoteAsRendered = false)
+    {
+        if (text.IsEmpty)
+        {
+            return;
+        }
+
+        var maxBytes = Encoding.UTF8.GetMaxByteCount(text.Length);
+        byte[]? rented = null;
+        Span<byte> scratch = maxBytes <= StackScratchBytes ? stackalloc byte[StackScratchBytes] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
+        var rest = scratch[..Encoding.UTF8.GetBytes(text, scratch)];
+        for (var next = rest.IndexOfAny(NeedsEscape); next >= 0; next = rest.IndexOfAny(NeedsEscape))
+        {
+            output.Write(rest[..next]);
+            output.Write(Escape(rest[next], quoteAsRendered));
+            rest = rest[(next + 1)..];
+        }
+
+        output.Write(rest);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static ReadOnlySpan<byte> Escape(byte character, bool quoteAsRendered) => character switch
+    {
+        (byte)'"' => quoteAsRendered ? "\\\\\\\""u8 : "\\\""u8,
+        (byte)'\\' => "\\\\"u8,
+        (byte)'\n' => "\\n"u8,
+        (byte)'\r' => "\\r"u8,
+        (byte)'\f' => "\\f"u8,
+        (byte)'\t' => "\\t"u8,
+        _ => ControlEscapes.Slice(character * 6, 6),
+    };
+
+    /// <summary><c>\u0000</c> to <c>\u001F</c>, six bytes each, upper-case hex as Serilog writes them.</summary>
+    private static ReadOnlySpan<byte> ControlEscapes =>
+        "\\u0000\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007\\u0008\\u0009\\u000A\\u000B\\u000C\\u000D\\u000E\\u000F\\u0010\\u0011\\u0012\\u0013\\u0014\\u0015\\u0016\\u0017\\u0018\\u0019\\u001A\\u001B\\u001C\\u001D\\u001E\\u001F"u8;
+}
