@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Buffers.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using AdmissionWebhook.KeptnTasks;
 
 namespace AdmissionWebhook.Admission;
@@ -86,7 +84,7 @@ internal static class AdmissionReviewWriter
         output.Write("}}"u8);
     }
 
-    private static void WriteNumber(IBufferWriter<byte> output, int number)
+    internal static void WriteNumber(IBufferWriter<byte> output, int number)
     {
         var span = output.GetSpan(11);
         Utf8Formatter.TryFormat(number, span, out var written);
@@ -101,12 +99,10 @@ internal static class AdmissionReviewWriter
     }
 }
 
-/// <summary>Writes RFC 6902 operations, escaping nothing the paths do not need (they are built by <see cref="JsonPointer"/>).</summary>
+/// <summary>Writes RFC 6902 operations, by hand as the answer around them (<see cref="AdmissionReviewWriter"/>).</summary>
 internal static class JsonPatchWriter
 {
     public const int MaxRetainedBuffer = 16 * 1024;
-
-    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
@@ -126,30 +122,31 @@ internal static class JsonPatchWriter
 
     public static void Write(IBufferWriter<byte> output, IReadOnlyList<PatchOperation> operations)
     {
-        using var writer = new Utf8JsonWriter(output, Options);
-        writer.WriteStartArray();
-        foreach (var operation in operations)
+        output.Write("["u8);
+        for (var i = 0; i < operations.Count; i++)
         {
-            writer.WriteStartObject();
-            writer.WriteString("op"u8, operation.Op);
-            writer.WriteString("path"u8, operation.Path);
-            writer.WritePropertyName("value"u8);
+            var operation = operations[i];
+            output.Write(i == 0 ? "{\"op\":"u8 : ",{\"op\":"u8);
+            JsonEscaping.WriteString(output, operation.Op);
+            output.Write(",\"path\":"u8);
+            JsonEscaping.WriteString(output, operation.Path);
+            output.Write(",\"value\":"u8);
             switch (operation.Value)
             {
                 case string text:
-                    writer.WriteStringValue(text);
+                    JsonEscaping.WriteString(output, text);
                     break;
                 case int number:
-                    writer.WriteNumberValue(number);
+                    AdmissionReviewWriter.WriteNumber(output, number);
                     break;
                 default:
                     throw new InvalidOperationException($"unsupported patch value type {operation.Value.GetType()}");
             }
 
-            writer.WriteEndObject();
+            output.Write("}"u8);
         }
 
-        writer.WriteEndArray();
+        output.Write("]"u8);
     }
 }
 
