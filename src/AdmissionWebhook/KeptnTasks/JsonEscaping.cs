@@ -40,18 +40,24 @@ internal static class JsonEscaping
         var maxBytes = Encoding.UTF8.GetMaxByteCount(text.Length);
         byte[]? rented = null;
         Span<byte> scratch = maxBytes <= StackScratchBytes ? stackalloc byte[StackScratchBytes] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
-        var rest = scratch[..Encoding.UTF8.GetBytes(text, scratch)];
-        for (var next = rest.IndexOfAny(NeedsEscape); next >= 0; next = rest.IndexOfAny(NeedsEscape))
+        try
         {
-            output.Write(rest[..next]);
-            output.Write(Escape(rest[next], quoteAsRendered));
-            rest = rest[(next + 1)..];
-        }
+            var rest = scratch[..Encoding.UTF8.GetBytes(text, scratch)];
+            for (var next = rest.IndexOfAny(NeedsEscape); next >= 0; next = rest.IndexOfAny(NeedsEscape))
+            {
+                output.Write(rest[..next]);
+                output.Write(Escape(rest[next], quoteAsRendered));
+                rest = rest[(next + 1)..];
+            }
 
-        output.Write(rest);
-        if (rented is not null)
+            output.Write(rest);
+        }
+        finally
         {
-            ArrayPool<byte>.Shared.Return(rented);
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
         }
     }
 

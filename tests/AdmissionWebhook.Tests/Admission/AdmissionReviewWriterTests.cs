@@ -123,6 +123,20 @@ public sealed class AdmissionReviewWriterTests
     }
 
     [Fact]
+    public void Write_EveryControlCharacter_IsEscapedAndReadsBack()
+    {
+        var controls = new string([.. Enumerable.Range(0, 0x20).Select(code => (char)code), '\u007f', '"', '\\']);
+
+        var raw = WriteRaw(AdmissionOutcome.Deny(422, StatusReasons.Invalid, controls), uid: controls);
+        using var answer = JsonDocument.Parse(raw);
+
+        Assert.DoesNotContain(raw, c => c < 0x20);
+        Assert.Contains("\\u0008\\t\\n\\u000B\\f\\r\\u000E", raw, StringComparison.Ordinal);
+        Assert.Equal(controls, answer.RootElement.GetProperty("response").GetProperty("status").GetProperty("message").GetString());
+        Assert.Equal(controls, answer.RootElement.GetProperty("response").GetProperty("uid").GetString());
+    }
+
+    [Fact]
     public void Write_Uid_IsEchoedVerbatim()
     {
         using var answer = Write(new AdmissionOutcome { Allowed = true }, uid: "uid with \"quotes\" and \u00fc");
