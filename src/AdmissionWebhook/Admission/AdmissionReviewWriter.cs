@@ -11,11 +11,12 @@ namespace AdmissionWebhook.Admission;
 /// </summary>
 internal static class AdmissionReviewWriter
 {
+    private static readonly byte[] V1Head = Head(AdmissionReviewReader.V1ApiVersion);
+    private static readonly byte[] V1Beta1Head = Head(AdmissionReviewReader.V1Beta1ApiVersion);
+
     public static void Write(IBufferWriter<byte> output, AdmissionReviewVersion version, string uid, AdmissionOutcome outcome)
     {
-        output.Write(version == AdmissionReviewVersion.V1
-            ? """{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"""u8
-            : """{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","response":{"uid":"""u8);
+        output.Write(version == AdmissionReviewVersion.V1 ? V1Head : V1Beta1Head);
         JsonEscaping.WriteString(output, uid);
         output.Write(outcome.Allowed ? ""","allowed":true"""u8 : ""","allowed":false"""u8);
 
@@ -83,6 +84,10 @@ internal static class AdmissionReviewWriter
 
         output.Write("}}"u8);
     }
+
+    /// <summary>Everything before the uid's value, for one version.</summary>
+    private static byte[] Head(string apiVersion) =>
+        System.Text.Encoding.UTF8.GetBytes($$"""{"apiVersion":"{{apiVersion}}","kind":"AdmissionReview","response":{"uid":""");
 
     internal static void WriteNumber(IBufferWriter<byte> output, int number)
     {
