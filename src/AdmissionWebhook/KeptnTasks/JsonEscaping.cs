@@ -12,7 +12,17 @@ namespace AdmissionWebhook.KeptnTasks;
 /// </summary>
 internal static class JsonEscaping
 {
-    private const int StackScratchBytes = 512;
+    /// <summary>
+    /// The most bytes <see cref="Escape(Span{byte}, ReadOnlySpan{char}, bool)"/> writes for a character: a control
+    /// character as <c>\u001F</c>; a quote as rendered (<c>\\\"</c>) is four, any other character three at most.
+    /// </summary>
+    public const int MaxBytesPerChar = 6;
+
+    /// <summary>
+    /// Text longer than this goes through a buffer writer in pieces, so escaping a huge value (a name near the body
+    /// limit, in the review line) never asks for six times its size at once.
+    /// </summary>
+    private const int PieceChars = 2048;
 
     private static readonly SearchValues<byte> NeedsEscape = SearchValues.Create(
         "\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f"u8 +
@@ -32,33 +42,46 @@ internal static class JsonEscaping
     /// </summary>
     public static void WriteEscaped(IBufferWriter<byte> output, ReadOnlySpan<char> text, bool quoteAsRendered = false)
     {
+        while (!text.IsEmpty)
+        {
+            // A piece never ends between the two halves of a surrogate pair: each half alone would become U+FFFD.
+            var length = text.Length <= PieceChars ? text.Length : char.IsHighSurrogate(text[PieceChars - 1]) ? PieceChars - 1 : PieceChars;
+            var piece = text[..length];
+            output.Advance(Escape(output.GetSpan(piece.Length * MaxBytesPerChar), piece, quoteAsRendered));
+            text = text[length..];
+        }
+    }
+
+    /// <summary>
+    /// Writes the text escaped at the start of <paramref name="destination"/>, which has room for
+    /// <see cref="MaxBytesPerChar"/> bytes per character, and returns the bytes written. The text is transcoded to the
+    /// end of that room and escaped forward from there: what is written never overtakes what is still to be read, since
+    /// every byte yet to be read writes at least one byte and the whole fits the room.
+    /// </summary>
+    public static int Escape(Span<byte> destination, ReadOnlySpan<char> text, bool quoteAsRendered = false)
+    {
         if (text.IsEmpty)
         {
-            return;
+            return 0;
         }
 
-        var maxBytes = Encoding.UTF8.GetMaxByteCount(text.Length);
-        byte[]? rented = null;
-        Span<byte> scratch = maxBytes <= StackScratchBytes ? stackalloc byte[StackScratchBytes] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
-        try
+        var room = destination[..(text.Length * MaxBytesPerChar)];
+        var utf8Length = Encoding.UTF8.GetByteCount(text);
+        var rest = room[(room.Length - utf8Length)..];
+        Encoding.UTF8.GetBytes(text, rest);
+        var written = 0;
+        for (var next = rest.IndexOfAny(NeedsEscape); next >= 0; next = rest.IndexOfAny(NeedsEscape))
         {
-            var rest = scratch[..Encoding.UTF8.GetBytes(text, scratch)];
-            for (var next = rest.IndexOfAny(NeedsEscape); next >= 0; next = rest.IndexOfAny(NeedsEscape))
-            {
-                output.Write(rest[..next]);
-                output.Write(Escape(rest[next], quoteAsRendered));
-                rest = rest[(next + 1)..];
-            }
+            var escape = Escape(rest[next], quoteAsRendered);
+            rest[..next].CopyTo(room[written..]);
+            written += next;
+            rest = rest[(next + 1)..];
+            escape.CopyTo(room[written..]);
+            written += escape.Length;
+        }
 
-            output.Write(rest);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
+        rest.CopyTo(room[written..]);
+        return written + rest.Length;
     }
 
     private static ReadOnlySpan<byte> Escape(byte character, bool quoteAsRendered) => character switch
