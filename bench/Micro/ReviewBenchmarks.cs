@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using AdmissionWebhook.Admission;
 using AdmissionWebhook.ClusterState;
@@ -64,8 +63,8 @@ public class ReviewBenchmarks
     private async ValueTask<int> Review(byte[] body, bool mutate)
     {
         _output.ResetWrittenCount();
-        using var document = JsonDocument.Parse(body, AdmissionReviewReader.DocumentOptions);
-        var request = AdmissionReviewReader.Read(document.RootElement, out _)!;
+        using var decoded = AdmissionReviewDecoder.Decode(new ReadOnlySequence<byte>(body));
+        var request = decoded.Request!;
         var outcome = mutate
             ? _reviewer.Mutate(request)
             : await _reviewer.ValidateAsync(request, CancellationToken.None);
@@ -89,7 +88,7 @@ public class ReviewBenchmarks
         return Encoding.UTF8.GetBytes(review.ToJsonString());
     }
 
-    private static string FindRoot()
+    internal static string FindRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

@@ -51,30 +51,33 @@ internal static partial class AdmissionEndpoints
 
         using (body)
         {
-            JsonDocument document;
+            DecodedReview decoded;
             try
             {
-                document = JsonDocument.Parse(body.Bytes, AdmissionReviewReader.DocumentOptions);
+                decoded = AdmissionReviewDecoder.Decode(body.Bytes);
             }
             catch (JsonException e)
             {
                 await RejectAsync(context, logger, metrics, endpoint, StatusCodes.Status400BadRequest, NotJson(e));
                 return;
             }
-
-            using (document)
+            catch (InvalidOperationException e) when (ThrownByJsonDecoding(e))
             {
-                AdmissionRequest? request;
+                await RejectAsync(context, logger, metrics, endpoint, StatusCodes.Status400BadRequest, Undecodable);
+                return;
+            }
+
+            using (decoded)
+            {
+                if (decoded.Request is not { } request)
+                {
+                    await RejectAsync(context, logger, metrics, endpoint, StatusCodes.Status400BadRequest, decoded.Error!);
+                    return;
+                }
+
                 AdmissionOutcome outcome;
                 try
                 {
-                    request = AdmissionReviewReader.Read(document.RootElement, out var readError);
-                    if (request is null)
-                    {
-                        await RejectAsync(context, logger, metrics, endpoint, StatusCodes.Status400BadRequest, readError!);
-                        return;
-                    }
-
                     if (!mayLookUp)
                     {
                         // Mutation answers from the cache alone and never takes the token: no linked source and timer per review.

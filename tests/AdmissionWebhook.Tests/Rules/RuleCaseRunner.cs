@@ -202,11 +202,11 @@ internal static class RuleCaseRunner
 
     private static async Task<Exchange> ExchangeAsync(KeptnTaskReviewer reviewer, string endpoint, JsonObject review)
     {
-        using var document = JsonDocument.Parse(review.ToJsonString(), AdmissionReviewReader.DocumentOptions);
-        var request = AdmissionReviewReader.Read(document.RootElement, out var readError);
-        if (request is null)
+        // Through the decoder the endpoints use, so every rule case also holds its one-pass reading of objects.
+        using var decoded = AdmissionReviewDecoder.Decode(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(review.ToJsonString())));
+        if (decoded.Request is not { } request)
         {
-            return new Exchange(null, null, readError, null, null);
+            return new Exchange(null, null, decoded.Error, null, null);
         }
 
         AdmissionOutcome outcome;
