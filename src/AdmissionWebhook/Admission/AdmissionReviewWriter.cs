@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Text;
 using AdmissionWebhook.KeptnTasks;
 
 namespace AdmissionWebhook.Admission;
@@ -14,20 +13,21 @@ internal static class AdmissionReviewWriter
     private static readonly byte[] V1Head = Head(AdmissionReviewReader.V1ApiVersion);
     private static readonly byte[] V1Beta1Head = Head(AdmissionReviewReader.V1Beta1ApiVersion);
 
-    public static void Write(IBufferWriter<byte> output, AdmissionReviewVersion version, string uid, AdmissionOutcome outcome)
+    public static void Write(IBufferWriter<byte> destination, AdmissionReviewVersion version, string uid, AdmissionOutcome outcome)
     {
+        var output = new Utf8Output(destination);
         output.Write(version == AdmissionReviewVersion.V1 ? V1Head : V1Beta1Head);
-        JsonEscaping.WriteString(output, uid);
+        output.String(uid);
         output.Write(outcome.Allowed ? ""","allowed":true"""u8 : ""","allowed":false"""u8);
 
         if (outcome.Status is { } status)
         {
             output.Write(""","status":{"metadata":{},"status":"Failure","message":"""u8);
-            JsonEscaping.WriteString(output, status.Message);
+            output.String(status.Message);
             output.Write(""","reason":"""u8);
-            JsonEscaping.WriteString(output, status.Reason);
+            output.String(status.Reason);
             output.Write(""","code":"""u8);
-            WriteNumber(output, status.Code);
+            output.Formatted(status.Code);
             output.Write("}"u8);
         }
 
@@ -38,7 +38,7 @@ internal static class AdmissionReviewWriter
             var patch = JsonPatchWriter.Buffer;
             patch.ResetWrittenCount();
             JsonPatchWriter.Write(patch, outcome.Patch);
-            WriteBase64(output, patch.WrittenSpan);
+            output.Base64(patch.WrittenSpan);
             output.Write("\""u8);
             if (patch.Capacity > JsonPatchWriter.MaxRetainedBuffer)
             {
@@ -56,7 +56,7 @@ internal static class AdmissionReviewWriter
                     output.Write(","u8);
                 }
 
-                JsonEscaping.WriteString(output, outcome.Warnings[i]);
+                output.String(outcome.Warnings[i]);
             }
 
             output.Write("]"u8);
@@ -74,34 +74,21 @@ internal static class AdmissionReviewWriter
                 }
 
                 first = false;
-                JsonEscaping.WriteString(output, key);
+                output.String(key);
                 output.Write(":"u8);
-                JsonEscaping.WriteString(output, value);
+                output.String(value);
             }
 
             output.Write("}"u8);
         }
 
         output.Write("}}"u8);
+        output.Flush();
     }
 
     /// <summary>Everything before the uid's value, for one version.</summary>
     private static byte[] Head(string apiVersion) =>
         System.Text.Encoding.UTF8.GetBytes($$"""{"apiVersion":"{{apiVersion}}","kind":"AdmissionReview","response":{"uid":""");
-
-    internal static void WriteNumber(IBufferWriter<byte> output, int number)
-    {
-        var span = output.GetSpan(11);
-        Utf8Formatter.TryFormat(number, span, out var written);
-        output.Advance(written);
-    }
-
-    private static void WriteBase64(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
-    {
-        var span = output.GetSpan(Base64.GetMaxEncodedToUtf8Length(bytes.Length));
-        Base64.EncodeToUtf8(bytes, span, out _, out var written);
-        output.Advance(written);
-    }
 }
 
 /// <summary>Writes RFC 6902 operations, by hand as the answer around them (<see cref="AdmissionReviewWriter"/>).</summary>
@@ -125,24 +112,25 @@ internal static class JsonPatchWriter
         return buffer.WrittenSpan.ToArray();
     }
 
-    public static void Write(IBufferWriter<byte> output, IReadOnlyList<PatchOperation> operations)
+    public static void Write(IBufferWriter<byte> destination, IReadOnlyList<PatchOperation> operations)
     {
+        var output = new Utf8Output(destination);
         output.Write("["u8);
         for (var i = 0; i < operations.Count; i++)
         {
             var operation = operations[i];
             output.Write(i == 0 ? "{\"op\":"u8 : ",{\"op\":"u8);
-            JsonEscaping.WriteString(output, operation.Op);
+            output.String(operation.Op);
             output.Write(",\"path\":"u8);
-            JsonEscaping.WriteString(output, operation.Path);
+            output.String(operation.Path);
             output.Write(",\"value\":"u8);
             switch (operation.Value)
             {
                 case string text:
-                    JsonEscaping.WriteString(output, text);
+                    output.String(text);
                     break;
                 case int number:
-                    AdmissionReviewWriter.WriteNumber(output, number);
+                    output.Formatted(number);
                     break;
                 default:
                     throw new InvalidOperationException($"unsupported patch value type {operation.Value.GetType()}");
@@ -152,6 +140,7 @@ internal static class JsonPatchWriter
         }
 
         output.Write("]"u8);
+        output.Flush();
     }
 }
 

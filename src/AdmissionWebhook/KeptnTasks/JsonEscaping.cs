@@ -19,38 +19,14 @@ internal static class JsonEscaping
     public const int MaxBytesPerChar = 6;
 
     /// <summary>
-    /// Text longer than this goes through a buffer writer in pieces, so escaping a huge value (a name near the body
-    /// limit, in the review line) never asks for six times its size at once.
+    /// Text longer than this is escaped in pieces (<see cref="Utf8Output.Escaped"/>), so a huge value (a name near the
+    /// body limit, in the review line) never asks for six times its size at once.
     /// </summary>
-    private const int PieceChars = 2048;
+    public const int PieceChars = 2048;
 
     private static readonly SearchValues<byte> NeedsEscape = SearchValues.Create(
         "\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f"u8 +
         "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f"u8);
-
-    /// <summary>A JSON string: the text escaped, between quotes.</summary>
-    public static void WriteString(IBufferWriter<byte> output, ReadOnlySpan<char> text)
-    {
-        output.Write("\""u8);
-        WriteEscaped(output, text);
-        output.Write("\""u8);
-    }
-
-    /// <summary>
-    /// The text escaped, without quotes around. <paramref name="quoteAsRendered"/> writes a quote as Serilog renders a
-    /// string inside a message (<c>\"</c>) and then escapes that for JSON: <c>\\\"</c>.
-    /// </summary>
-    public static void WriteEscaped(IBufferWriter<byte> output, ReadOnlySpan<char> text, bool quoteAsRendered = false)
-    {
-        while (!text.IsEmpty)
-        {
-            // A piece never ends between the two halves of a surrogate pair: each half alone would become U+FFFD.
-            var length = text.Length <= PieceChars ? text.Length : char.IsHighSurrogate(text[PieceChars - 1]) ? PieceChars - 1 : PieceChars;
-            var piece = text[..length];
-            output.Advance(Escape(output.GetSpan(piece.Length * MaxBytesPerChar), piece, quoteAsRendered));
-            text = text[length..];
-        }
-    }
 
     /// <summary>
     /// Writes the text escaped at the start of <paramref name="destination"/>, which has room for
@@ -66,9 +42,15 @@ internal static class JsonEscaping
         }
 
         var room = destination[..(text.Length * MaxBytesPerChar)];
-        var utf8Length = Encoding.UTF8.GetByteCount(text);
-        var rest = room[(room.Length - utf8Length)..];
-        Encoding.UTF8.GetBytes(text, rest);
+
+        // Most values are ASCII: one byte per character, converted without counting first.
+        var rest = room[(room.Length - text.Length)..];
+        if (Ascii.FromUtf16(text, rest, out _) != OperationStatus.Done)
+        {
+            rest = room[(room.Length - Encoding.UTF8.GetByteCount(text))..];
+            Encoding.UTF8.GetBytes(text, rest);
+        }
+
         var written = 0;
         for (var next = rest.IndexOfAny(NeedsEscape); next >= 0; next = rest.IndexOfAny(NeedsEscape))
         {

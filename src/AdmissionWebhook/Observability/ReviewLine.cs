@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text;
 using AdmissionWebhook.KeptnTasks;
 
@@ -22,55 +21,59 @@ internal readonly record struct ReviewLine(
 
     private static readonly byte[] NewLine = Encoding.UTF8.GetBytes(Environment.NewLine);
 
-    public void WriteText(ArrayBufferWriter<byte> output)
+    public void WriteText(IBufferWriter<byte> destination)
     {
+        var output = new Utf8Output(destination);
         output.Write("["u8);
-        Formatted(output, Timestamp, "HH:mm:ss");
+        output.Formatted(Timestamp, "HH:mm:ss");
         output.Write(" INF] "u8);
-        WriteMessage(output, json: false);
+        WriteMessage(ref output, json: false);
         output.Write(NewLine);
+        output.Flush();
     }
 
     /// <summary>Serilog.Formatting.Compact's RenderedCompactJsonFormatter, invariant culture.</summary>
-    public void WriteJson(ArrayBufferWriter<byte> output)
+    public void WriteJson(IBufferWriter<byte> destination)
     {
+        var output = new Utf8Output(destination);
         output.Write("{\"@t\":\""u8);
-        Formatted(output, Timestamp.UtcDateTime, "O");
+        output.Formatted(Timestamp.UtcDateTime, "O");
         output.Write("\",\"@m\":\""u8);
-        WriteMessage(output, json: true);
+        WriteMessage(ref output, json: true);
         output.Write("\","u8);
         output.Write(EventIdHash);
-        Property(output, ",\"Endpoint\":\""u8, Endpoint);
-        Property(output, ",\"Operation\":\""u8, Operation);
-        Property(output, ",\"Namespace\":\""u8, Namespace);
-        Property(output, ",\"Name\":\""u8, Name);
-        Property(output, ",\"Uid\":\""u8, Uid);
-        Property(output, ",\"Decision\":\""u8, Decision);
-        Property(output, ",\"Reason\":\""u8, Reason);
+        Property(ref output, ",\"Endpoint\":\""u8, Endpoint);
+        Property(ref output, ",\"Operation\":\""u8, Operation);
+        Property(ref output, ",\"Namespace\":\""u8, Namespace);
+        Property(ref output, ",\"Name\":\""u8, Name);
+        Property(ref output, ",\"Uid\":\""u8, Uid);
+        Property(ref output, ",\"Decision\":\""u8, Decision);
+        Property(ref output, ",\"Reason\":\""u8, Reason);
         output.Write(DryRun ? ",\"DryRun\":true,\"DurationMs\":"u8 : ",\"DryRun\":false,\"DurationMs\":"u8);
-        RoundTripMilliseconds(output, Elapsed);
+        RoundTripMilliseconds(ref output, Elapsed);
         output.Write(Tail);
+        output.Flush();
     }
 
     /// <summary>
     /// The template rendered: for the text line as <c>{Message:lj}</c> does (strings as they are, the rest as JSON); for
     /// "@m" as Serilog renders by default (strings in quotes, a quote inside as \", True/False), then JSON-escaped whole.
     /// </summary>
-    private void WriteMessage(ArrayBufferWriter<byte> output, bool json)
+    private void WriteMessage(ref Utf8Output output, bool json)
     {
-        Value(output, Endpoint, json);
+        Value(ref output, Endpoint, json);
         output.Write(" "u8);
-        Value(output, Operation, json);
+        Value(ref output, Operation, json);
         output.Write(" "u8);
-        Value(output, Namespace, json);
+        Value(ref output, Namespace, json);
         output.Write("/"u8);
-        Value(output, Name, json);
+        Value(ref output, Name, json);
         output.Write(" uid="u8);
-        Value(output, Uid, json);
+        Value(ref output, Uid, json);
         output.Write(": "u8);
-        Value(output, Decision, json);
+        Value(ref output, Decision, json);
         output.Write(" "u8);
-        Value(output, Reason, json);
+        Value(ref output, Reason, json);
         output.Write((json, DryRun) switch
         {
             (true, true) => " dryRun=True in "u8,
@@ -78,36 +81,30 @@ internal readonly record struct ReviewLine(
             (false, true) => " dryRun=true in "u8,
             (false, false) => " dryRun=false in "u8,
         });
-        Milliseconds(output, Elapsed);
+        Milliseconds(ref output, Elapsed);
         output.Write(" ms"u8);
     }
 
-    private static void Value(ArrayBufferWriter<byte> output, string value, bool json)
+    /// <summary>A string value of the message: for "@m" Serilog's <c>"value"</c> with inner quotes as <c>\"</c>, JSON-escaped.</summary>
+    private static void Value(ref Utf8Output output, string value, bool json)
     {
-        if (json)
+        if (!json)
         {
-            Quoted(output, value);
+            output.Utf8(value);
+            return;
         }
-        else
-        {
-            Utf8(output, value);
-        }
+
+        output.Write("\\\""u8);
+        output.Escaped(value, quoteAsRendered: true);
+        output.Write("\\\""u8);
     }
 
     /// <summary>A property of the JSON line; <paramref name="name"/> is <c>,"Name":"</c>.</summary>
-    private static void Property(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> name, string value)
+    private static void Property(ref Utf8Output output, ReadOnlySpan<byte> name, string value)
     {
         output.Write(name);
-        JsonEscaping.WriteEscaped(output, value);
+        output.Escaped(value);
         output.Write("\""u8);
-    }
-
-    /// <summary>A string value inside "@m": Serilog's <c>"value"</c> with inner quotes as <c>\"</c>, JSON-escaped.</summary>
-    private static void Quoted(ArrayBufferWriter<byte> output, string value)
-    {
-        output.Write("\\\""u8);
-        JsonEscaping.WriteEscaped(output, value, quoteAsRendered: true);
-        output.Write("\\\""u8);
     }
 
     /// <summary>
@@ -115,19 +112,19 @@ internal readonly record struct ReviewLine(
     /// half up are the same digits, except where the tick count ends in 5 — there the double's binary value decides which
     /// way it rounds, so the double is formatted as Serilog does.
     /// </summary>
-    private static void Milliseconds(ArrayBufferWriter<byte> output, TimeSpan elapsed)
+    private static void Milliseconds(ref Utf8Output output, TimeSpan elapsed)
     {
         var ticks = elapsed.Ticks;
         if (ticks < 0 || ticks % 10 == 5)
         {
-            Formatted(output, elapsed.TotalMilliseconds, "0.000");
+            output.Formatted(elapsed.TotalMilliseconds, "0.000");
             return;
         }
 
         var microseconds = (ticks + 5) / 10;
-        Formatted(output, microseconds / 1000, "D");
+        output.Formatted(microseconds / 1000, "D");
         output.Write("."u8);
-        Formatted(output, microseconds % 1000, "D3");
+        output.Formatted(microseconds % 1000, "D3");
     }
 
     /// <summary>
@@ -136,16 +133,16 @@ internal readonly record struct ReviewLine(
     /// decimal reads back as it, so the digits are the ticks' own with trailing zeros dropped — without formatting a
     /// double, which was a tenth of the line's cost.
     /// </summary>
-    private static void RoundTripMilliseconds(ArrayBufferWriter<byte> output, TimeSpan elapsed)
+    private static void RoundTripMilliseconds(ref Utf8Output output, TimeSpan elapsed)
     {
         var ticks = elapsed.Ticks;
         if (ticks is < 0 or >= 1_000_000_000_000_000)
         {
-            Formatted(output, elapsed.TotalMilliseconds, "R");
+            output.Formatted(elapsed.TotalMilliseconds, "R");
             return;
         }
 
-        Formatted(output, ticks / TimeSpan.TicksPerMillisecond, "D");
+        output.Formatted(ticks / TimeSpan.TicksPerMillisecond, "D");
         var fraction = (int)(ticks % TimeSpan.TicksPerMillisecond);
         if (fraction == 0)
         {
@@ -159,7 +156,7 @@ internal readonly record struct ReviewLine(
             digits--;
         }
 
-        var span = output.GetSpan(digits + 1);
+        var span = output.Free(digits + 1);
         span[0] = (byte)'.';
         for (var i = digits; i > 0; i--, fraction /= 10)
         {
@@ -167,29 +164,5 @@ internal readonly record struct ReviewLine(
         }
 
         output.Advance(digits + 1);
-    }
-
-    private static void Utf8(ArrayBufferWriter<byte> output, ReadOnlySpan<char> text)
-    {
-        if (text.IsEmpty)
-        {
-            return;
-        }
-
-        var written = Encoding.UTF8.GetBytes(text, output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length)));
-        output.Advance(written);
-    }
-
-    private static void Formatted<T>(ArrayBufferWriter<byte> output, T value, string format)
-        where T : IUtf8SpanFormattable
-    {
-        var span = output.GetSpan(64);
-        if (!value.TryFormat(span, out var written, format, CultureInfo.InvariantCulture))
-        {
-            span = output.GetSpan(256);
-            value.TryFormat(span, out written, format, CultureInfo.InvariantCulture);
-        }
-
-        output.Advance(written);
     }
 }

@@ -122,6 +122,23 @@ public sealed class AdmissionReviewWriterTests
         Assert.Equal("warning \"w\"\u001f", response.GetProperty("warnings")[0].GetString());
     }
 
+    [Theory]
+    [InlineData(2045)]
+    [InlineData(2046)]
+    [InlineData(2047)]
+    [InlineData(2048)]
+    [InlineData(6000)]
+    public void Write_MessageEscapedInPieces_ReadsBackWholeEvenWhereAPieceEndsInASurrogatePairOrAllControls(int before)
+    {
+        // Escaping goes in pieces of 2048 characters: a pair split between two would become two U+FFFD, and a piece of
+        // control characters takes six bytes each.
+        var message = new string('a', before) + "🚀" + new string('\u0001', 3000) + "\"end\"";
+
+        using var answer = Write(AdmissionOutcome.Deny(422, StatusReasons.Invalid, message));
+
+        Assert.Equal(message, answer.RootElement.GetProperty("response").GetProperty("status").GetProperty("message").GetString());
+    }
+
     [Fact]
     public void Write_EveryControlCharacter_IsEscapedAndReadsBack()
     {
