@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using AdmissionWebhook.KeptnTasks;
 
 namespace AdmissionWebhook.Admission;
 
@@ -356,9 +357,28 @@ internal static class AdmissionReviewDecoder
         private bool OptionalString(out string? value)
         {
             _reader.Read();
-            value = _reader.TokenType == JsonTokenType.String ? _reader.GetString() : null;
+            value = _reader.TokenType != JsonTokenType.String ? null
+                : !_reader.ValueIsEscaped && !_reader.HasValueSequence && KnownValue(_reader.ValueSpan) is { } known ? known
+                : _reader.GetString();
             return _reader.TokenType is JsonTokenType.String or JsonTokenType.Null;
         }
+
+        /// <summary>The values every KeptnTask review repeats, as constants instead of a new string each time.</summary>
+        private static string? KnownValue(ReadOnlySpan<byte> value) => value.Length switch
+        {
+            2 when value.SequenceEqual("v1"u8) => "v1",
+            6 when value.SequenceEqual("CREATE"u8) => "CREATE",
+            6 when value.SequenceEqual("UPDATE"u8) => "UPDATE",
+            6 when value.SequenceEqual("DELETE"u8) => "DELETE",
+            7 when value.SequenceEqual("v1beta1"u8) => "v1beta1",
+            8 when value.SequenceEqual("v1alpha1"u8) => "v1alpha1",
+            8 when value.SequenceEqual("v1alpha2"u8) => "v1alpha2",
+            8 when value.SequenceEqual("v1alpha3"u8) => "v1alpha3",
+            9 when value.SequenceEqual("KeptnTask"u8) => KeptnTaskVersion.Kind,
+            10 when value.SequenceEqual("keptntasks"u8) => KeptnTaskVersion.Resource,
+            18 when value.SequenceEqual("lifecycle.keptn.sh"u8) => KeptnTaskVersion.Group,
+            _ => null,
+        };
 
         private bool DryRun()
         {

@@ -35,18 +35,23 @@ internal sealed class KeptnTaskValidator
             return new AdmissionOutcome { Allowed = true, Warnings = warnings };
         }
 
-        return AdmissionOutcome.Deny(CodeOf(report.Problems), ReasonOf(CodeOf(report.Problems)), MessageOf(task, report.Problems), warnings);
+        var code = CodeOf(report.Problems);
+        return AdmissionOutcome.Deny(code, ReasonOf(code), MessageOf(task, report.Problems), warnings);
     }
 
     /// <summary>409 only when the name is all that is wrong; 503 when a lookup could not be made; otherwise 422.</summary>
     private static int CodeOf(IReadOnlyList<Problem> problems)
     {
-        if (problems.All(problem => problem.Code == 409))
+        var (allConflicts, anyInvalid, highest) = (true, false, 0);
+        for (var i = 0; i < problems.Count; i++)
         {
-            return 409;
+            var code = problems[i].Code;
+            allConflicts &= code == 409;
+            anyInvalid |= code == 422;
+            highest = Math.Max(highest, code);
         }
 
-        return problems.Any(problem => problem.Code == 422) ? 422 : problems.Max(problem => problem.Code);
+        return allConflicts ? 409 : anyInvalid ? 422 : highest;
     }
 
     private static string ReasonOf(int code) => code switch
@@ -59,12 +64,12 @@ internal sealed class KeptnTaskValidator
     private static string MessageOf(TaskUnderReview task, IReadOnlyList<Problem> problems)
     {
         var verb = task.IsCreate ? "created" : "updated";
-        var head = $"KeptnTask \"{NameRule.Quote(task.DisplayName)}\" cannot be {verb}: ";
         if (problems.Count == 1)
         {
-            return head + problems[0].Field + ": " + problems[0].Text;
+            return $"KeptnTask \"{NameRule.Quote(task.DisplayName)}\" cannot be {verb}: {problems[0].Field}: {problems[0].Text}";
         }
 
+        var head = $"KeptnTask \"{NameRule.Quote(task.DisplayName)}\" cannot be {verb}: ";
         var parts = problems.Select((problem, index) => $"({index + 1}) {problem.Field}: {problem.Text}");
         return head + $"{problems.Count} problems: " + string.Join("; ", parts);
     }
