@@ -232,42 +232,7 @@ internal static class AdmissionReviewDecoder
             }
 
             parts.Present = true;
-            var sawMetadata = false;
-            while (NextMember(out var member))
-            {
-                switch (member)
-                {
-                    case Member.ApiVersion:
-                        parts.ApiVersion = RawValue();
-                        break;
-                    case Member.Kind:
-                        parts.Kind = RawValue();
-                        break;
-                    case Member.Spec:
-                        parts.Spec = RawValue();
-                        break;
-                    case Member.Metadata:
-                        if (sawMetadata)
-                        {
-                            return false;
-                        }
-
-                        sawMetadata = true;
-                        if (!Metadata(ref parts))
-                        {
-                            return false;
-                        }
-
-                        break;
-                    case Member.Unreadable:
-                        return false;
-                    default:
-                        SkipValue();
-                        break;
-                }
-            }
-
-            return true;
+            return Members(ref parts, inMetadata: false);
         }
 
         private bool Metadata(ref ObjectParts parts)
@@ -280,27 +245,30 @@ internal static class AdmissionReviewDecoder
             }
 
             parts.MetadataIsObject = true;
+            return Members(ref parts, inMetadata: true);
+        }
+
+        /// <summary>The members of an object (or of its metadata) that the rules read; false for a repeated metadata.</summary>
+        private bool Members(ref ObjectParts parts, bool inMetadata)
+        {
             while (NextMember(out var member))
             {
-                switch (member)
+                var read = (inMetadata, member) switch
                 {
-                    case Member.Name:
-                        parts.Name = RawValue();
-                        break;
-                    case Member.GenerateName:
-                        parts.GenerateName = RawValue();
-                        break;
-                    case Member.Namespace:
-                        parts.Namespace = RawValue();
-                        break;
-                    case Member.DeletionTimestamp:
-                        parts.DeletionTimestamp = RawValue();
-                        break;
-                    case Member.Unreadable:
-                        return false;
-                    default:
-                        SkipValue();
-                        break;
+                    (false, Member.ApiVersion) => Keep(out parts.ApiVersion),
+                    (false, Member.Kind) => Keep(out parts.Kind),
+                    (false, Member.Spec) => Keep(out parts.Spec),
+                    (false, Member.Metadata) => !parts.MetadataSeen && (parts.MetadataSeen = true) && Metadata(ref parts),
+                    (true, Member.Name) => Keep(out parts.Name),
+                    (true, Member.GenerateName) => Keep(out parts.GenerateName),
+                    (true, Member.Namespace) => Keep(out parts.Namespace),
+                    (true, Member.DeletionTimestamp) => Keep(out parts.DeletionTimestamp),
+                    (_, Member.Unreadable) => false,
+                    _ => SkipValue(),
+                };
+                if (!read)
+                {
+                    return false;
                 }
             }
 
@@ -394,10 +362,12 @@ internal static class AdmissionReviewDecoder
             return true;
         }
 
-        private RawRange RawValue()
+        /// <summary>Where the next value lies, to copy it into the small document.</summary>
+        private bool Keep(out RawRange range)
         {
             _reader.Read();
-            return RawCurrent();
+            range = RawCurrent();
+            return true;
         }
 
         private RawRange RawCurrent()
@@ -445,6 +415,7 @@ internal static class AdmissionReviewDecoder
     {
         public bool Seen;
         public bool Present;
+        public bool MetadataSeen;
         public bool MetadataIsObject;
         public RawRange ApiVersion, Kind, Spec, Metadata, Name, GenerateName, Namespace, DeletionTimestamp;
 

@@ -64,6 +64,7 @@ public sealed class AdmissionReviewDecoderTests
         { "escaped member names", """{"apiVersion":"admission.k8s.io/v1","request":{"u\u0069d":"u-6","operation":"CREATE","object":{"metadata":{"n\u0061me":"escaped"}}}}""" },
         { "a repeated request", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u-7","name":"first"},"request":{"uid":"u-8"}}""" },
         { "a repeated object", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u-9","object":{"metadata":{"name":"a"},"spec":{}},"object":{"metadata":{"namespace":"b"}}}}""" },
+        { "a repeated metadata", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u-17","object":{"metadata":{"name":"a","labels":{}},"metadata":{"namespace":"b"}}}}""" },
         { "a mistyped envelope field", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u-10","operation":7,"object":{"metadata":{"name":"a"}}}}""" },
         { "a mistyped kind member", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u-11","kind":{"group":1},"object":{}}}""" },
         { "an object that is no object", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u-12","operation":"CREATE","object":"task"}}""" },
