@@ -29,7 +29,7 @@ internal static class AdmissionReviewDecoder
     /// </summary>
     public static DecodedReview Decode(ReadOnlySequence<byte> body)
     {
-        if (body.Length <= OnePassLimitBytes && FastPath.TryRead(body, out var request, out var objects))
+        if (body.Length <= OnePassLimitBytes && TryReadInOnePass(body, out var request, out var objects))
         {
             return new DecodedReview(request, error: null, objects, readInOnePass: true);
         }
@@ -44,6 +44,24 @@ internal static class AdmissionReviewDecoder
         {
             document.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The pass decodes each string as it meets it, the document reader only the ones that decide: a string that is not
+    /// valid Unicode in a repeated member, or in a review refused for something else first, is left to the document
+    /// reader to judge.
+    /// </summary>
+    private static bool TryReadInOnePass(ReadOnlySequence<byte> body, out AdmissionRequest request, out ObjectsDocument? objects)
+    {
+        try
+        {
+            return FastPath.TryRead(body, out request, out objects);
+        }
+        catch (InvalidOperationException)
+        {
+            (request, objects) = (null!, null);
+            return false;
         }
     }
 

@@ -65,6 +65,10 @@ public sealed class AdmissionReviewDecoderTests
         { "a repeated request", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u-7","name":"first"},"request":{"uid":"u-8"}}""" },
         { "a repeated object", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u-9","object":{"metadata":{"name":"a"},"spec":{}},"object":{"metadata":{"namespace":"b"}}}}""" },
         { "a repeated metadata", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u-17","object":{"metadata":{"name":"a","labels":{}},"metadata":{"namespace":"b"}}}}""" },
+        { "a string that is not valid Unicode in a repeated uid", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":"\ud800","uid":"x","operation":"\ud800","operation":"CREATE","kind":{"group":"\ud800","group":"g"}}}""" },
+        { "a string that is not valid Unicode in a repeated request", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":"a","name":"\ud800"},"request":{"uid":"b"}}""" },
+        { "a string that is not valid Unicode in a review refused for its apiVersion", """{"request":{"uid":"x","operation":"\ud800"},"apiVersion":"admission.k8s.io/v2"}""" },
+        { "a string that is not valid Unicode in a review without uid", """{"apiVersion":"admission.k8s.io/v1","request":{"operation":"\ud800"}}""" },
         { "a mistyped envelope field", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u-10","operation":7,"object":{"metadata":{"name":"a"}}}}""" },
         { "a mistyped kind member", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u-11","kind":{"group":1},"object":{}}}""" },
         { "an object that is no object", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u-12","operation":"CREATE","object":"task"}}""" },
@@ -96,6 +100,7 @@ public sealed class AdmissionReviewDecoderTests
     [InlineData("""{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u","object":{"spec":{"a":1,}}}}""")]
     [InlineData("""{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u","object":{"metadata":{"managedFields":[1 2]}}}}""")]
     [InlineData("""{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u" """)]
+    [InlineData("""{"apiVersion":"admission.k8s.io/v1","request":{"uid":"\ud800"}} x""")]
     public void Decode_BodyThatIsNotJson_ThrowsWhereTheDocumentParserThrows(string json)
     {
         var body = Encoding.UTF8.GetBytes(json);
