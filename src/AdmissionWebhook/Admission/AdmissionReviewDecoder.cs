@@ -110,8 +110,8 @@ internal static class AdmissionReviewDecoder
                 Namespace = pass._namespace,
                 Name = pass._name,
                 DryRun = pass._dryRun,
-                Object = objects?.Object ?? default,
-                OldObject = objects?.OldObject ?? default,
+                Object = objects?.Root.Field("o"u8) ?? default,
+                OldObject = objects?.Root.Field("p"u8) ?? default,
             };
             return true;
         }
@@ -454,17 +454,9 @@ internal static class AdmissionReviewDecoder
         {
             _document = document;
             _rented = rented;
-            var root = document.RootElement;
-            if (rented is not null)
-            {
-                Object = root.TryGetProperty("o"u8, out var value) ? value : default;
-                OldObject = root.TryGetProperty("p"u8, out value) ? value : default;
-            }
         }
 
-        public JsonElement Object { get; }
-
-        public JsonElement OldObject { get; }
+        public JsonElement Root => _document.RootElement;
 
         internal static ObjectsDocument? From(ReadOnlySequence<byte> body, in ObjectParts @object, in ObjectParts oldObject)
         {
