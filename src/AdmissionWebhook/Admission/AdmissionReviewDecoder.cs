@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using AdmissionWebhook.KeptnTasks;
 
@@ -6,12 +7,13 @@ namespace AdmissionWebhook.Admission;
 
 /// <summary>
 /// Bytes to <see cref="AdmissionRequest"/>. A well-formed review — what an apiserver sends — is read in one forward
-/// pass: the envelope's values straight from the reader, and of the object and oldObject only what the rules read
-/// (apiVersion, kind, spec and four metadata fields) copied into a small document. That skips building a document of
-/// the whole body, most of which is managedFields and the last-applied annotation (a review's largest cost,
-/// docs/performance.md). Anything else — a wrong type, a missing uid, an escaped or repeated member name, an
-/// unsupported apiVersion — is read again by <see cref="AdmissionReviewReader"/> over the whole document, so every
-/// refusal and every "malformed" answer comes from the one reader that words them.
+/// pass of <see cref="AsciiJsonReader"/>: the envelope's values straight from the reader, and of the object and
+/// oldObject only what the rules read (apiVersion, kind, spec and four metadata fields) copied into a small document.
+/// That skips building a document of the whole body, most of which is managedFields and the last-applied annotation
+/// (a review's largest cost, docs/performance.md). Anything else — text that is not ASCII or not JSON, a wrong type, a
+/// missing uid, an escaped or repeated member name or read value, an unsupported apiVersion — is read again by
+/// <see cref="AdmissionReviewReader"/> over the whole document, so every refusal and every "malformed" answer comes
+/// from the one reader that words them.
 /// </summary>
 internal static class AdmissionReviewDecoder
 {
@@ -20,8 +22,6 @@ internal static class AdmissionReviewDecoder
     /// their spec twice, once to skip it and once into the small document (a 1 MB review took half as long again).
     /// </summary>
     private const int OnePassLimitBytes = 64 * 1024;
-
-    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = AdmissionReviewReader.DocumentOptions.MaxDepth };
 
     /// <summary>
     /// Decodes <paramref name="body"/>. Throws <see cref="JsonException"/> when it is not JSON, and
@@ -34,6 +34,7 @@ internal static class AdmissionReviewDecoder
             return new DecodedReview(request, error: null, objects, readInOnePass: true);
         }
 
+        // Not ASCII, not JSON, or a review the pass does not read: the document reader decides and words the answer.
         var document = JsonDocument.Parse(body, AdmissionReviewReader.DocumentOptions);
         try
         {
@@ -47,28 +48,30 @@ internal static class AdmissionReviewDecoder
         }
     }
 
-    /// <summary>
-    /// The pass decodes each string as it meets it, the document reader only the ones that decide: a string that is not
-    /// valid Unicode in a repeated member, or in a review refused for something else first, is left to the document
-    /// reader to judge.
-    /// </summary>
+    /// <summary>The pass needs the body in one piece: a review split across the connection's buffers is copied first.</summary>
     private static bool TryReadInOnePass(ReadOnlySequence<byte> body, out AdmissionRequest request, out ObjectsDocument? objects)
     {
+        if (body.IsSingleSegment)
+        {
+            return FastPath.TryRead(body.FirstSpan, out request, out objects);
+        }
+
+        var copy = ArrayPool<byte>.Shared.Rent((int)body.Length);
         try
         {
-            return FastPath.TryRead(body, out request, out objects);
+            body.CopyTo(copy);
+            return FastPath.TryRead(copy.AsSpan(0, (int)body.Length), out request, out objects);
         }
-        catch (InvalidOperationException)
+        finally
         {
-            (request, objects) = (null!, null);
-            return false;
+            ArrayPool<byte>.Shared.Return(copy);
         }
     }
 
     /// <summary>The pass over a well-formed review; false as soon as the review is anything else.</summary>
     private ref struct FastPath
     {
-        private Utf8JsonReader _reader;
+        private AsciiJsonReader _reader;
         private AdmissionReviewVersion? _version;
         private bool _sawRequest;
         private bool _sawKind;
@@ -83,19 +86,24 @@ internal static class AdmissionReviewDecoder
         private ObjectParts _object;
         private ObjectParts _oldObject;
 
-        public static bool TryRead(ReadOnlySequence<byte> body, out AdmissionRequest request, out ObjectsDocument? objects)
+        public static bool TryRead(ReadOnlySpan<byte> body, out AdmissionRequest request, out ObjectsDocument? objects)
         {
             request = null!;
             objects = null;
-            var pass = new FastPath { _reader = new Utf8JsonReader(body, ReaderOptions) };
+            var pass = new FastPath { _reader = new AsciiJsonReader(body) };
             if (!pass.ReadRoot() || pass._version is not { } version || !pass._sawRequest || string.IsNullOrEmpty(pass._uid))
             {
                 return false;
             }
 
-            // The whole body is read: trailing content throws here as it does in a document parse.
+            // The whole body is read: anything after the review fails it, as it fails a document parse.
             while (pass._reader.Read())
             {
+            }
+
+            if (pass._reader.Failed)
+            {
+                return false;
             }
 
             objects = ObjectsDocument.From(body, pass._object, pass._oldObject);
@@ -133,8 +141,8 @@ internal static class AdmissionReviewDecoder
                             return false;
                         }
 
-                        _version = _reader.ValueTextEquals(AdmissionReviewReader.V1ApiVersion) ? AdmissionReviewVersion.V1
-                            : _reader.ValueTextEquals(AdmissionReviewReader.V1Beta1ApiVersion) ? AdmissionReviewVersion.V1Beta1
+                        _version = _reader.ValueSpan.SequenceEqual(AdmissionReviewReader.V1ApiVersionUtf8) ? AdmissionReviewVersion.V1
+                            : _reader.ValueSpan.SequenceEqual(AdmissionReviewReader.V1Beta1ApiVersionUtf8) ? AdmissionReviewVersion.V1Beta1
                             : null;
                         if (_version is null)
                         {
@@ -143,7 +151,7 @@ internal static class AdmissionReviewDecoder
 
                         break;
                     case Member.Kind:
-                        if (_sawKind || !Value(JsonTokenType.String) || !_reader.ValueTextEquals("AdmissionReview"u8))
+                        if (_sawKind || !Value(JsonTokenType.String) || !_reader.ValueSpan.SequenceEqual("AdmissionReview"u8))
                         {
                             return false;
                         }
@@ -203,7 +211,11 @@ internal static class AdmissionReviewDecoder
         private bool GroupVersion(Member nameMember, out GroupVersionName value)
         {
             value = default;
-            _reader.Read();
+            if (!_reader.Read())
+            {
+                return false;
+            }
+
             if (_reader.TokenType == JsonTokenType.Null)
             {
                 return true;
@@ -238,7 +250,11 @@ internal static class AdmissionReviewDecoder
         private bool Object(ref ObjectParts parts)
         {
             parts.Seen = true;
-            _reader.Read();
+            if (!_reader.Read())
+            {
+                return false;
+            }
+
             if (_reader.TokenType == JsonTokenType.Null)
             {
                 return true;
@@ -255,11 +271,14 @@ internal static class AdmissionReviewDecoder
 
         private bool Metadata(ref ObjectParts parts)
         {
-            _reader.Read();
+            if (!_reader.Read())
+            {
+                return false;
+            }
+
             if (_reader.TokenType != JsonTokenType.StartObject)
             {
-                parts.Metadata = RawCurrent();
-                return true;
+                return RawCurrent(out parts.Metadata);
             }
 
             parts.MetadataIsObject = true;
@@ -296,15 +315,14 @@ internal static class AdmissionReviewDecoder
         /// <summary>Moves to the next member's name; false at the end of the object.</summary>
         private bool NextMember(out Member member)
         {
-            _reader.Read();
-            if (_reader.TokenType != JsonTokenType.PropertyName)
+            if (!_reader.Read() || _reader.TokenType != JsonTokenType.PropertyName)
             {
                 member = Member.Other;
                 return false;
             }
 
-            // An escaped name ("n\u0061me") or one split across the body's buffers is read by the document reader.
-            member = _reader.ValueIsEscaped || _reader.HasValueSequence ? Member.Unreadable : MemberOf(_reader.ValueSpan);
+            // An escaped name ("n\u0061me") is read by the document reader.
+            member = _reader.ValueIsEscaped ? Member.Unreadable : MemberOf(_reader.ValueSpan);
             return true;
         }
 
@@ -331,22 +349,37 @@ internal static class AdmissionReviewDecoder
             _ => Member.Other,
         };
 
-        private bool Value(JsonTokenType expected) => _reader.Read() && _reader.TokenType == expected;
+        /// <summary>The next value, of the expected type and, for a string, without escapes (the document reader decodes those).</summary>
+        private bool Value(JsonTokenType expected) =>
+            _reader.Read() && _reader.TokenType == expected && !(expected == JsonTokenType.String && _reader.ValueIsEscaped);
 
         private bool Set(out string? value)
         {
-            value = _reader.GetString();
+            value = Encoding.ASCII.GetString(_reader.ValueSpan);
             return true;
         }
 
         /// <summary>A string or null, as the document reader takes both without a complaint.</summary>
         private bool OptionalString(out string? value)
         {
-            _reader.Read();
-            value = _reader.TokenType != JsonTokenType.String ? null
-                : !_reader.ValueIsEscaped && !_reader.HasValueSequence && KnownValue(_reader.ValueSpan) is { } known ? known
-                : _reader.GetString();
-            return _reader.TokenType is JsonTokenType.String or JsonTokenType.Null;
+            value = null;
+            if (!_reader.Read())
+            {
+                return false;
+            }
+
+            if (_reader.TokenType == JsonTokenType.String)
+            {
+                if (_reader.ValueIsEscaped)
+                {
+                    return false;
+                }
+
+                value = KnownValue(_reader.ValueSpan) ?? Encoding.ASCII.GetString(_reader.ValueSpan);
+                return true;
+            }
+
+            return _reader.TokenType == JsonTokenType.Null;
         }
 
         /// <summary>The values every KeptnTask review repeats, as constants instead of a new string each time.</summary>
@@ -368,31 +401,30 @@ internal static class AdmissionReviewDecoder
 
         private bool DryRun()
         {
-            _reader.Read();
+            if (!_reader.Read())
+            {
+                return false;
+            }
+
             _dryRun = _reader.TokenType == JsonTokenType.True;
             return _reader.TokenType is JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null;
         }
 
-        private bool SkipValue()
-        {
-            _reader.Read();
-            _reader.Skip();
-            return true;
-        }
+        private bool SkipValue() => _reader.Read() && _reader.Skip();
 
         /// <summary>Where the next value lies, to copy it into the small document.</summary>
         private bool Keep(out RawRange range)
         {
-            _reader.Read();
-            range = RawCurrent();
-            return true;
+            range = default;
+            return _reader.Read() && RawCurrent(out range);
         }
 
-        private RawRange RawCurrent()
+        private bool RawCurrent(out RawRange range)
         {
             var start = _reader.TokenStartIndex;
-            _reader.Skip();
-            return new RawRange(start, _reader.BytesConsumed);
+            var skipped = _reader.Skip();
+            range = new RawRange(start, _reader.BytesConsumed);
+            return skipped;
         }
     }
 
@@ -458,7 +490,7 @@ internal static class AdmissionReviewDecoder
 
         public JsonElement Root => _document.RootElement;
 
-        internal static ObjectsDocument? From(ReadOnlySequence<byte> body, in ObjectParts @object, in ObjectParts oldObject)
+        internal static ObjectsDocument? From(ReadOnlySpan<byte> body, in ObjectParts @object, in ObjectParts oldObject)
         {
             if (!@object.Present && !oldObject.Present)
             {
@@ -495,8 +527,10 @@ internal static class AdmissionReviewDecoder
     }
 
     /// <summary>Writes the small document from ranges of the body.</summary>
-    private ref struct RawWriter(byte[] buffer, ReadOnlySequence<byte> body)
+    private ref struct RawWriter(byte[] buffer, ReadOnlySpan<byte> body)
     {
+        private readonly ReadOnlySpan<byte> _body = body;
+
         public int Length { get; private set; }
 
         public void Write(ReadOnlySpan<byte> bytes)
@@ -547,7 +581,7 @@ internal static class AdmissionReviewDecoder
 
             Separator(ref first);
             Write(name);
-            body.Slice(value.Start, value.Length).CopyTo(buffer.AsSpan(Length));
+            _body.Slice((int)value.Start, value.Length).CopyTo(buffer.AsSpan(Length));
             Length += value.Length;
         }
 

@@ -14,6 +14,10 @@ internal static class AdmissionReviewReader
     public const string V1ApiVersion = "admission.k8s.io/v1";
     public const string V1Beta1ApiVersion = "admission.k8s.io/v1beta1";
 
+    public static ReadOnlySpan<byte> V1ApiVersionUtf8 => "admission.k8s.io/v1"u8;
+
+    public static ReadOnlySpan<byte> V1Beta1ApiVersionUtf8 => "admission.k8s.io/v1beta1"u8;
+
     public static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 256 };
 
     /// <summary>

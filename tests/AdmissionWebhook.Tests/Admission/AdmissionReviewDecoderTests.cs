@@ -13,19 +13,13 @@ namespace AdmissionWebhook.Tests.Admission;
 /// </summary>
 public sealed class AdmissionReviewDecoderTests
 {
-    public static TheoryData<string> ApiserverReviews()
-    {
-        var data = new TheoryData<string>();
-        foreach (var folder in (string[])[Path.Combine(Examples.RepositoryRoot, "bench", "bodies"), Examples.AdmissionFolder])
-        {
-            foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
-            {
-                data.Add(Path.GetRelativePath(Examples.RepositoryRoot, file));
-            }
-        }
+    public static TheoryData<string> ApiserverReviews() => [.. ApiserverReviewFiles()];
 
-        return data;
-    }
+    /// <summary>The reviews the apiserver sent (bench/bodies) and the examples, relative to the repository.</summary>
+    public static IEnumerable<string> ApiserverReviewFiles() =>
+        ((string[])[Path.Combine(Examples.RepositoryRoot, "bench", "bodies"), Examples.AdmissionFolder])
+            .SelectMany(folder => Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
+            .Select(file => Path.GetRelativePath(Examples.RepositoryRoot, file));
 
     [Theory]
     [MemberData(nameof(ApiserverReviews))]
@@ -50,6 +44,7 @@ public sealed class AdmissionReviewDecoderTests
         // Kestrel hands a body over in 4 KiB blocks; 7-byte pieces split every name and value somewhere.
         using var decoded = AdmissionReviewDecoder.Decode(Segmented(body, 7));
 
+        Assert.True(decoded.ReadInOnePass, "a body in several buffers fell back to the whole document");
         AssertReadAsTheDocumentReaderReads(body, decoded);
     }
 
@@ -79,6 +74,7 @@ public sealed class AdmissionReviewDecoderTests
         { "an empty uid", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":""}}""" },
         { "no request", """{"apiVersion":"admission.k8s.io/v1"}""" },
         { "a body that is an array", """[{"apiVersion":"admission.k8s.io/v1"}]""" },
+        { "raw non-ASCII text, which the document reader reads", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u-17","operation":"CREATE","namespace":"ns","object":{"metadata":{"name":"tâche-1","annotations":{"note":"größer 😀"}},"spec":{"taskDefinition":"défini"}}}}""" },
         { "null fields", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u-16","kind":null,"resource":null,"operation":null,"name":null,"namespace":null,"subResource":null,"dryRun":null,"object":null,"oldObject":null}}""" },
     };
 
@@ -109,6 +105,17 @@ public sealed class AdmissionReviewDecoderTests
         var thrown = Assert.ThrowsAny<JsonException>(() => AdmissionReviewDecoder.Decode(new ReadOnlySequence<byte>(body)).Dispose());
 
         Assert.Equal((expected.LineNumber, expected.BytePositionInLine), (thrown.LineNumber, thrown.BytePositionInLine));
+    }
+
+    [Fact]
+    public void Decode_ReviewWithRawNonAsciiText_IsLeftToTheDocumentReader()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u","operation":"CREATE","object":{"metadata":{"name":"a","labels":{"team":"équipe"}}}}}""");
+
+        using var decoded = AdmissionReviewDecoder.Decode(new ReadOnlySequence<byte>(body));
+
+        Assert.False(decoded.ReadInOnePass);
+        AssertReadAsTheDocumentReaderReads(body, decoded);
     }
 
     [Fact]
