@@ -7,13 +7,13 @@ namespace AdmissionWebhook.Admission;
 
 /// <summary>
 /// Bytes to <see cref="AdmissionRequest"/>. A well-formed review — what an apiserver sends — is read in one forward
-/// pass of <see cref="AsciiJsonReader"/>: the envelope's values straight from the reader, and of the object and
+/// pass of <see cref="SpanJsonReader"/>: the envelope's values straight from the reader, and of the object and
 /// oldObject only what the rules read (apiVersion, kind, spec and four metadata fields) copied into a small document.
 /// That skips building a document of the whole body, most of which is managedFields and the last-applied annotation
-/// (a review's largest cost, docs/performance.md). Anything else — text that is not ASCII or not JSON, a wrong type, a
-/// missing uid, an escaped or repeated member name or read value, an unsupported apiVersion — is read again by
-/// <see cref="AdmissionReviewReader"/> over the whole document, so every refusal and every "malformed" answer comes
-/// from the one reader that words them.
+/// (a review's largest cost, docs/performance.md). Anything else — text that is not JSON, a wrong type, a missing uid,
+/// an escaped or repeated member name, an envelope value that is escaped or not ASCII, an unsupported apiVersion — is
+/// read again by <see cref="AdmissionReviewReader"/> over the whole document, so every refusal and every "malformed"
+/// answer comes from the one reader that words them.
 /// </summary>
 internal static class AdmissionReviewDecoder
 {
@@ -34,7 +34,7 @@ internal static class AdmissionReviewDecoder
             return new DecodedReview(request, error: null, objects, readInOnePass: true);
         }
 
-        // Not ASCII, not JSON, or a review the pass does not read: the document reader decides and words the answer.
+        // Not JSON, or a review the pass does not read: the document reader decides and words the answer.
         var document = JsonDocument.Parse(body, AdmissionReviewReader.DocumentOptions);
         try
         {
@@ -71,7 +71,7 @@ internal static class AdmissionReviewDecoder
     /// <summary>The pass over a well-formed review; false as soon as the review is anything else.</summary>
     private ref struct FastPath
     {
-        private AsciiJsonReader _reader;
+        private SpanJsonReader _reader;
         private AdmissionReviewVersion? _version;
         private bool _sawRequest;
         private bool _sawKind;
@@ -90,7 +90,7 @@ internal static class AdmissionReviewDecoder
         {
             request = null!;
             objects = null;
-            var pass = new FastPath { _reader = new AsciiJsonReader(body) };
+            var pass = new FastPath { _reader = new SpanJsonReader(body) };
             if (!pass.ReadRoot() || pass._version is not { } version || !pass._sawRequest || string.IsNullOrEmpty(pass._uid))
             {
                 return false;
@@ -349,9 +349,14 @@ internal static class AdmissionReviewDecoder
             _ => Member.Other,
         };
 
-        /// <summary>The next value, of the expected type and, for a string, without escapes (the document reader decodes those).</summary>
+        /// <summary>
+        /// The next value, of the expected type; a string only when it is plain ASCII: escapes, and bytes that may not be
+        /// UTF-8, are the document reader's to decode (and to refuse).
+        /// </summary>
         private bool Value(JsonTokenType expected) =>
-            _reader.Read() && _reader.TokenType == expected && !(expected == JsonTokenType.String && _reader.ValueIsEscaped);
+            _reader.Read() && _reader.TokenType == expected && (expected != JsonTokenType.String || IsPlainAscii());
+
+        private bool IsPlainAscii() => !_reader.ValueIsEscaped && Ascii.IsValid(_reader.ValueSpan);
 
         private bool Set(out string? value)
         {
@@ -370,7 +375,7 @@ internal static class AdmissionReviewDecoder
 
             if (_reader.TokenType == JsonTokenType.String)
             {
-                if (_reader.ValueIsEscaped)
+                if (!IsPlainAscii())
                 {
                     return false;
                 }

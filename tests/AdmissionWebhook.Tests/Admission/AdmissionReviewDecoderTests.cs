@@ -108,9 +108,22 @@ public sealed class AdmissionReviewDecoderTests
     }
 
     [Fact]
-    public void Decode_ReviewWithRawNonAsciiText_IsLeftToTheDocumentReader()
+    public void Decode_NonAsciiTextInTheObject_IsStillReadInOnePass()
     {
-        var body = Encoding.UTF8.GetBytes("""{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u","operation":"CREATE","object":{"metadata":{"name":"a","labels":{"team":"équipe"}}}}}""");
+        var body = Encoding.UTF8.GetBytes("""{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u","operation":"CREATE","object":{"metadata":{"name":"tâche","labels":{"team":"équipe"}},"spec":{"taskDefinition":"défini"}}}}""");
+
+        using var decoded = AdmissionReviewDecoder.Decode(new ReadOnlySequence<byte>(body));
+
+        Assert.True(decoded.ReadInOnePass);
+        AssertReadAsTheDocumentReaderReads(body, decoded);
+    }
+
+    [Theory]
+    [InlineData("""{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u","namespace":"équipe","operation":"CREATE"}}""")]
+    [InlineData("""{"apiVersion":"admission.k8s.io/v1","request":{"uid":"ü","operation":"CREATE"}}""")]
+    public void Decode_EnvelopeValueThatIsNotAscii_IsLeftToTheDocumentReader(string json)
+    {
+        var body = Encoding.UTF8.GetBytes(json);
 
         using var decoded = AdmissionReviewDecoder.Decode(new ReadOnlySequence<byte>(body));
 

@@ -7,16 +7,15 @@ using System.Text.Json;
 namespace AdmissionWebhook.Admission;
 
 /// <summary>
-/// A forward-only JSON tokenizer for the one-pass review decoder, over bytes that are all ASCII — what an apiserver
-/// sends for a KeptnTask. It checks the syntax as <see cref="Utf8JsonReader"/> does (RFC 8259: no comments, no
-/// trailing commas, control characters only escaped, one value, depth at most 64), but stops, <see cref="Failed"/>, at
-/// anything outside that and at any byte above 0x7F: the caller then leaves the body to the document reader, which
-/// words the refusal. So it never has to be right about a body it refuses, only about one it accepts
-/// (AsciiJsonReaderTests hold it to <see cref="Utf8JsonReader"/>). Strings are scanned 16 bytes at a time, and
-/// <see cref="Skip"/> runs without making tokens: over a captured review 1.3 µs against <see cref="Utf8JsonReader"/>'s
-/// 1.9-2.0 µs (docs/performance.md).
+/// A forward-only JSON tokenizer over one span, for the one-pass review decoder. It accepts what
+/// <see cref="Utf8JsonReader"/> with the document reader's options accepts (RFC 8259: no comments, no trailing commas,
+/// control characters only escaped, one value, depth at most 64; like it, it does not check that the bytes inside a
+/// string are UTF-8 — whoever decodes a string does), and stops, <see cref="Failed"/>, at anything else: the caller
+/// then leaves the body to the document reader, which words the refusal. SpanJsonReaderTests hold the two readers to
+/// the same tokens. Strings are scanned 16 bytes at a time, and <see cref="Skip"/> runs without making tokens: over a
+/// captured review 1.3 µs against <see cref="Utf8JsonReader"/>'s 1.9-2.0 µs (docs/performance.md).
 /// </summary>
-internal ref struct AsciiJsonReader
+internal ref struct SpanJsonReader
 {
     public const int MaxDepth = 64;
 
@@ -30,7 +29,7 @@ internal ref struct AsciiJsonReader
     private int _valueStart;
     private int _valueLength;
 
-    public AsciiJsonReader(ReadOnlySpan<byte> json) => _json = json;
+    public SpanJsonReader(ReadOnlySpan<byte> json) => _json = json;
 
     private enum Expect : byte
     {
@@ -47,7 +46,7 @@ internal ref struct AsciiJsonReader
     public bool Failed { get; private set; }
 
     /// <summary>A string's or property name's bytes between the quotes, or a number's or literal's bytes.</summary>
-    public ReadOnlySpan<byte> ValueSpan => _json.Slice(_valueStart, _valueLength);
+    public readonly ReadOnlySpan<byte> ValueSpan => _json.Slice(_valueStart, _valueLength);
 
     /// <summary>Whether <see cref="ValueSpan"/> holds an escape sequence (a backslash).</summary>
     public bool ValueIsEscaped { get; private set; }
@@ -89,7 +88,7 @@ internal ref struct AsciiJsonReader
     /// From a <see cref="JsonTokenType.StartObject"/> or <see cref="JsonTokenType.StartArray"/>, reads to its end; on
     /// any other token it stays. False when the JSON fails on the way. Most of a review is skipped (managedFields, the
     /// last-applied annotation), so this is <see cref="Read"/>'s grammar again as one loop over locals, without a token
-    /// per step; AsciiJsonReaderTests hold the two to the same answers.
+    /// per step; SpanJsonReaderTests hold the two to the same answers.
     /// </summary>
     public bool Skip()
     {
@@ -391,7 +390,7 @@ internal ref struct AsciiJsonReader
 
     /// <summary>
     /// Where the string opening at <paramref name="quote"/> ends (after its closing quote); -1 at a control character, a
-    /// byte above 0x7F, a bad escape or the end of the JSON. Inlined for the usual string, one without escapes.
+    /// bad escape or the end of the JSON. Inlined for the usual string, one without escapes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int StringEnd(ReadOnlySpan<byte> json, int quote, out bool escaped)
@@ -443,7 +442,7 @@ internal ref struct AsciiJsonReader
         }
     }
 
-    /// <summary>How many bytes from <paramref name="start"/> need no attention in a string: printable ASCII but the quote and backslash.</summary>
+    /// <summary>How many bytes from <paramref name="start"/> need no attention in a string: all but the quote, the backslash and control characters.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int CountPlain(ReadOnlySpan<byte> json, int start)
     {
@@ -455,10 +454,9 @@ internal ref struct AsciiJsonReader
             {
                 var block = Vector128.LoadUnsafe(ref first, (nuint)p);
 
-                // Below 0x20 (control) or above 0x7F (not ASCII): exactly then is (byte - 0x20), unsigned, 0x60 or more.
                 var special = Vector128.Equals(block, Vector128.Create((byte)'"')) |
                     Vector128.Equals(block, Vector128.Create((byte)'\\')) |
-                    Vector128.GreaterThanOrEqual(block - Vector128.Create((byte)0x20), Vector128.Create((byte)0x60));
+                    Vector128.LessThan(block, Vector128.Create((byte)0x20));
                 var mask = special.ExtractMostSignificantBits();
                 if (mask != 0)
                 {
@@ -469,7 +467,7 @@ internal ref struct AsciiJsonReader
             }
         }
 
-        while (p < json.Length && json[p] is >= 0x20 and < 0x80 and not (byte)'"' and not (byte)'\\')
+        while (p < json.Length && json[p] is >= 0x20 and not (byte)'"' and not (byte)'\\')
         {
             p++;
         }
