@@ -458,11 +458,11 @@ internal static class AdmissionReviewDecoder
     }
 
     /// <summary>Where a value lies in the body; empty when the member was absent.</summary>
-    internal readonly record struct RawRange(long Start, long End)
+    internal readonly record struct RawRange(int Start, int End)
     {
         public bool IsPresent => End > Start;
 
-        public int Length => (int)(End - Start);
+        public int Length => End - Start;
     }
 
     /// <summary>The members of request.object (or oldObject) the rules read, as ranges of the body.</summary>
@@ -586,7 +586,7 @@ internal static class AdmissionReviewDecoder
 
             Separator(ref first);
             Write(name);
-            _body.Slice((int)value.Start, value.Length).CopyTo(buffer.AsSpan(Length));
+            _body.Slice(value.Start, value.Length).CopyTo(buffer.AsSpan(Length));
             Length += value.Length;
         }
 
