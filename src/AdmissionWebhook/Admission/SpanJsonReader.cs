@@ -45,7 +45,7 @@ internal ref struct SpanJsonReader
     /// <summary>True once the reader met something it does not accept; every later <see cref="Read"/> is false.</summary>
     public bool Failed { get; private set; }
 
-    /// <summary>A string's or property name's bytes between the quotes, or a number's or literal's bytes.</summary>
+    /// <summary>A string's or property name's bytes between the quotes, a number's or literal's bytes, or the bracket.</summary>
     public readonly ReadOnlySpan<byte> ValueSpan => _json.Slice(_valueStart, _valueLength);
 
     /// <summary>Whether <see cref="ValueSpan"/> holds an escape sequence (a backslash).</summary>
@@ -195,7 +195,8 @@ internal ref struct SpanJsonReader
             goto AfterValue;
         }
 
-        (_depth, _objects, _position, TokenStartIndex) = (depth, objects, p, p - 1);
+        (_depth, _objects) = (depth, objects);
+        Token(p - 1, p - 1, 1, p, escaped: false);
         TokenType = inObject ? JsonTokenType.EndObject : JsonTokenType.EndArray;
         _expect = depth == 0 ? Expect.End : Expect.Separator;
         return true;
@@ -224,8 +225,7 @@ internal ref struct SpanJsonReader
     private bool Close(int p, JsonTokenType type)
     {
         _depth--;
-        TokenStartIndex = p;
-        _position = p + 1;
+        Token(p, p, 1, p + 1, escaped: false);
         TokenType = type;
         _expect = _depth == 0 ? Expect.End : Expect.Separator;
         return true;
@@ -312,8 +312,7 @@ internal ref struct SpanJsonReader
         var bit = 1UL << _depth;
         _objects = type == JsonTokenType.StartObject ? _objects | bit : _objects & ~bit;
         _depth++;
-        TokenStartIndex = p;
-        _position = p + 1;
+        Token(p, p, 1, p + 1, escaped: false);
         TokenType = type;
         _expect = type == JsonTokenType.StartObject ? Expect.FirstMember : Expect.FirstItem;
         return true;

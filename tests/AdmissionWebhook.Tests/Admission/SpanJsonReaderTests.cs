@@ -230,9 +230,6 @@ public sealed class SpanJsonReaderTests
         return tokens;
     }
 
-    private static string Describe(JsonTokenType type, ReadOnlySpan<byte> value, bool escaped, int start, long consumed)
-    {
-        var hasValue = type is JsonTokenType.PropertyName or JsonTokenType.String or JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null;
-        return $"{type} {start}-{consumed}{(hasValue ? $" {Encoding.Latin1.GetString(value)}{(escaped ? " escaped" : string.Empty)}" : string.Empty)}";
-    }
+    private static string Describe(JsonTokenType type, ReadOnlySpan<byte> value, bool escaped, int start, long consumed) =>
+        $"{type} {start}-{consumed} {Encoding.Latin1.GetString(value)}{(escaped ? " escaped" : string.Empty)}";
 }
