@@ -211,19 +211,14 @@ internal static class AdmissionReviewDecoder
         private bool GroupVersion(Member nameMember, out GroupVersionName value)
         {
             value = default;
-            if (!_reader.Read())
+            if (!ObjectOrNull(out var isObject))
             {
                 return false;
             }
 
-            if (_reader.TokenType == JsonTokenType.Null)
+            if (!isObject)
             {
                 return true;
-            }
-
-            if (_reader.TokenType != JsonTokenType.StartObject)
-            {
-                return false;
             }
 
             string? group = null, version = null, name = null;
@@ -250,23 +245,21 @@ internal static class AdmissionReviewDecoder
         private bool Object(ref ObjectParts parts)
         {
             parts.Seen = true;
-            if (!_reader.Read())
+            if (!ObjectOrNull(out var isObject))
             {
                 return false;
             }
 
-            if (_reader.TokenType == JsonTokenType.Null)
-            {
-                return true;
-            }
+            parts.Present = isObject;
+            return !isObject || Members(ref parts, inMetadata: false);
+        }
 
-            if (_reader.TokenType != JsonTokenType.StartObject)
-            {
-                return false;
-            }
-
-            parts.Present = true;
-            return Members(ref parts, inMetadata: false);
+        /// <summary>Reads the next value: false unless it is an object or null, with <paramref name="isObject"/> saying which.</summary>
+        private bool ObjectOrNull(out bool isObject)
+        {
+            var read = _reader.Read();
+            isObject = read && _reader.TokenType == JsonTokenType.StartObject;
+            return isObject || (read && _reader.TokenType == JsonTokenType.Null);
         }
 
         private bool Metadata(ref ObjectParts parts)
