@@ -101,7 +101,7 @@ internal ref struct SpanJsonReader
         var p = SkipWhitespace(json, _position);
         var (depth, objects, start) = (_depth, _objects, _depth);
         var inObject = TokenType == JsonTokenType.StartObject;
-        if (p < json.Length && json[p] == (inObject ? (byte)'}' : (byte)']'))
+        if (p < json.Length && json[p] == Closer(inObject))
         {
             goto Close;
         }
@@ -109,18 +109,12 @@ internal ref struct SpanJsonReader
     Next:
         if (inObject)
         {
-            if (p >= json.Length || json[p] != (byte)'"' || (p = StringEnd(json, p, out _)) < 0)
+            if ((p = AfterName(json, p, out _, out _)) < 0)
             {
                 return Fail();
             }
 
             p = SkipWhitespace(json, p);
-            if (p >= json.Length || json[p] != (byte)':')
-            {
-                return Fail();
-            }
-
-            p = SkipWhitespace(json, p + 1);
         }
 
         if (p >= json.Length)
@@ -128,42 +122,26 @@ internal ref struct SpanJsonReader
             return Fail();
         }
 
-        switch (json[p])
+        if (json[p] is (byte)'{' or (byte)'[')
         {
-            case (byte)'{' or (byte)'[':
-                if (depth == MaxDepth)
-                {
-                    return Fail();
-                }
+            if (depth == MaxDepth)
+            {
+                return Fail();
+            }
 
-                inObject = json[p] == (byte)'{';
-                objects = inObject ? objects | (1UL << depth) : objects & ~(1UL << depth);
-                depth++;
-                p = SkipWhitespace(json, p + 1);
-                if (p < json.Length && json[p] == (inObject ? (byte)'}' : (byte)']'))
-                {
-                    goto Close;
-                }
+            inObject = json[p] == (byte)'{';
+            objects = inObject ? objects | (1UL << depth) : objects & ~(1UL << depth);
+            depth++;
+            p = SkipWhitespace(json, p + 1);
+            if (p < json.Length && json[p] == Closer(inObject))
+            {
+                goto Close;
+            }
 
-                goto Next;
-            case (byte)'"':
-                p = StringEnd(json, p, out _);
-                break;
-            case (byte)'t':
-                p = json[p..].StartsWith("true"u8) ? p + 4 : -1;
-                break;
-            case (byte)'f':
-                p = json[p..].StartsWith("false"u8) ? p + 5 : -1;
-                break;
-            case (byte)'n':
-                p = json[p..].StartsWith("null"u8) ? p + 4 : -1;
-                break;
-            default:
-                p = NumberEnd(json, p);
-                break;
+            goto Next;
         }
 
-        if (p < 0)
+        if ((p = ScalarEnd(json, p, out _, out _)) < 0)
         {
             return Fail();
         }
@@ -181,7 +159,7 @@ internal ref struct SpanJsonReader
             goto Next;
         }
 
-        if (json[p] != (inObject ? (byte)'}' : (byte)']'))
+        if (json[p] != Closer(inObject))
         {
             return Fail();
         }
@@ -217,7 +195,7 @@ internal ref struct SpanJsonReader
             return inObject ? ReadPropertyName(json, p) : ReadValue(json, p);
         }
 
-        return next == (inObject ? (byte)'}' : (byte)']')
+        return next == Closer(inObject)
             ? Close(p, inObject ? JsonTokenType.EndObject : JsonTokenType.EndArray)
             : Fail();
     }
@@ -233,24 +211,13 @@ internal ref struct SpanJsonReader
 
     private bool ReadPropertyName(ReadOnlySpan<byte> json, int p)
     {
-        if (p >= json.Length || json[p] != (byte)'"')
+        var valueStart = AfterName(json, p, out var end, out var escaped);
+        if (valueStart < 0)
         {
             return Fail();
         }
 
-        var end = StringEnd(json, p, out var escaped);
-        if (end < 0)
-        {
-            return Fail();
-        }
-
-        var colon = SkipWhitespace(json, end);
-        if (colon >= json.Length || json[colon] != (byte)':')
-        {
-            return Fail();
-        }
-
-        Token(p, p + 1, end - p - 2, colon + 1, escaped);
+        Token(p, p + 1, end - p - 2, valueStart, escaped);
         TokenType = JsonTokenType.PropertyName;
         _expect = Expect.Value;
         return true;
@@ -263,41 +230,20 @@ internal ref struct SpanJsonReader
             return Fail();
         }
 
-        int end;
-        switch (json[p])
+        if (json[p] is (byte)'{' or (byte)'[')
         {
-            case (byte)'{':
-                return Open(p, JsonTokenType.StartObject);
-            case (byte)'[':
-                return Open(p, JsonTokenType.StartArray);
-            case (byte)'"':
-                end = StringEnd(json, p, out var escaped);
-                if (end < 0)
-                {
-                    return Fail();
-                }
-
-                Token(p, p + 1, end - p - 2, end, escaped);
-                TokenType = JsonTokenType.String;
-                break;
-            case (byte)'t':
-                return Literal(json, p, "true"u8, JsonTokenType.True);
-            case (byte)'f':
-                return Literal(json, p, "false"u8, JsonTokenType.False);
-            case (byte)'n':
-                return Literal(json, p, "null"u8, JsonTokenType.Null);
-            default:
-                end = NumberEnd(json, p);
-                if (end < 0)
-                {
-                    return Fail();
-                }
-
-                Token(p, p, end - p, end, escaped: false);
-                TokenType = JsonTokenType.Number;
-                break;
+            return Open(p, json[p] == (byte)'{' ? JsonTokenType.StartObject : JsonTokenType.StartArray);
         }
 
+        var end = ScalarEnd(json, p, out var type, out var escaped);
+        if (end < 0)
+        {
+            return Fail();
+        }
+
+        var quote = type == JsonTokenType.String ? 1 : 0;
+        Token(p, p + quote, end - p - (2 * quote), end, escaped);
+        TokenType = type;
         _expect = _depth == 0 ? Expect.End : Expect.Separator;
         return true;
     }
@@ -318,19 +264,49 @@ internal ref struct SpanJsonReader
         return true;
     }
 
-    private bool Literal(ReadOnlySpan<byte> json, int p, ReadOnlySpan<byte> literal, JsonTokenType type)
+    /// <summary>
+    /// Where the member name whose quote is at <paramref name="p"/>, and the colon after it, end: where the member's
+    /// value may start; -1 when there is no name and colon. <paramref name="nameEnd"/> is after the name's closing quote.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int AfterName(ReadOnlySpan<byte> json, int p, out int nameEnd, out bool escaped)
     {
-        var end = p + literal.Length;
-        if (!json[p..].StartsWith(literal))
+        (nameEnd, escaped) = (-1, false);
+        if (p >= json.Length || json[p] != (byte)'"' || (nameEnd = StringEnd(json, p, out escaped)) < 0)
         {
-            return Fail();
+            return -1;
         }
 
-        Token(p, p, literal.Length, end, escaped: false);
-        TokenType = type;
-        _expect = _depth == 0 ? Expect.End : Expect.Separator;
-        return true;
+        var colon = SkipWhitespace(json, nameEnd);
+        return colon < json.Length && json[colon] == (byte)':' ? colon + 1 : -1;
     }
+
+    /// <summary>Where the string, number, true, false or null starting at <paramref name="p"/> ends; -1 when it is none.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ScalarEnd(ReadOnlySpan<byte> json, int p, out JsonTokenType type, out bool escaped)
+    {
+        escaped = false;
+        switch (json[p])
+        {
+            case (byte)'"':
+                type = JsonTokenType.String;
+                return StringEnd(json, p, out escaped);
+            case (byte)'t':
+                type = JsonTokenType.True;
+                return json[p..].StartsWith("true"u8) ? p + 4 : -1;
+            case (byte)'f':
+                type = JsonTokenType.False;
+                return json[p..].StartsWith("false"u8) ? p + 5 : -1;
+            case (byte)'n':
+                type = JsonTokenType.Null;
+                return json[p..].StartsWith("null"u8) ? p + 4 : -1;
+            default:
+                type = JsonTokenType.Number;
+                return NumberEnd(json, p);
+        }
+    }
+
+    private static byte Closer(bool inObject) => inObject ? (byte)'}' : (byte)']';
 
     /// <summary>Where a JSON number starting at <paramref name="p"/> ends: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?; -1 when it is none.</summary>
     private static int NumberEnd(ReadOnlySpan<byte> json, int p)
