@@ -150,8 +150,7 @@ internal static partial class AdmissionEndpoints
         }
 
         // Every value here came from the request: quoted so a hostile name cannot split or forge a log line.
-        var metadata = request.Object.Field("metadata"u8);
-        var name = NameRule.Quote(Readable(metadata.Field("name"u8)) ?? request.Name ?? Readable(metadata.Field("generateName"u8)) ?? string.Empty);
+        var name = NameRule.Quote(Readable(request.Object?.Name) ?? request.Name ?? Readable(request.Object?.GenerateName) ?? string.Empty);
         var @namespace = NameRule.Quote(request.Namespace ?? string.Empty);
         var operation = NameRule.Quote(request.Operation ?? "?");
         var uid = NameRule.Quote(request.Uid);
@@ -208,11 +207,11 @@ internal static partial class AdmissionEndpoints
     /// The string, or a placeholder when it cannot be decoded (a lone surrogate escape): the answer is already sent when
     /// the line is logged, and a throw here would abort the connection (found by the fuzz test).
     /// </summary>
-    private static string? Readable(JsonElement element)
+    private static string? Readable(FieldValue? field)
     {
         try
         {
-            return element.StringOrNull();
+            return field?.StringOrNull();
         }
         catch (InvalidOperationException)
         {

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using AdmissionWebhook.KeptnTasks;
 
 namespace AdmissionWebhook.Admission;
 
@@ -13,8 +13,8 @@ internal enum AdmissionReviewVersion
 internal readonly record struct GroupVersionName(string? Group, string? Version, string? Name);
 
 /// <summary>
-/// The request of an AdmissionReview. <see cref="Object"/> and <see cref="OldObject"/> point into the raw request
-/// JSON, so patches are computed against exactly what the user sent.
+/// The request of an AdmissionReview. Of <see cref="Object"/> and <see cref="OldObject"/> it holds the fields the rules
+/// read, typed exactly as the user sent them, so patches are computed against what was sent.
 /// </summary>
 internal sealed record AdmissionRequest
 {
@@ -36,10 +36,10 @@ internal sealed record AdmissionRequest
 
     public bool DryRun { get; init; }
 
-    /// <summary>Undefined when the review has no object (DELETE), otherwise the raw element.</summary>
-    public JsonElement Object { get; init; }
+    /// <summary>Null when the review has no object (DELETE) or it is null.</summary>
+    public KeptnTaskFields? Object { get; init; }
 
-    public JsonElement OldObject { get; init; }
+    public KeptnTaskFields? OldObject { get; init; }
 
     /// <summary>Set when the request could be identified (it has a uid) but a field has the wrong JSON type.</summary>
     public string? MalformedReason { get; init; }

@@ -8,9 +8,9 @@ namespace AdmissionWebhook.Admission;
 /// <summary>
 /// Bytes to <see cref="AdmissionRequest"/>. A well-formed review — what an apiserver sends — is read in one forward
 /// pass of <see cref="SpanJsonReader"/>: the envelope's values straight from the reader, and of the object and
-/// oldObject only what the rules read (apiVersion, kind, spec and four metadata fields) copied into a small document.
-/// That skips building a document of the whole body, most of which is managedFields and the last-applied annotation
-/// (a review's largest cost, docs/performance.md). Anything else — text that is not JSON, a wrong type, a missing uid,
+/// oldObject the fields the rules read (<see cref="KeptnTaskFields"/>) as the reader meets them. No document is built:
+/// most of a body is managedFields and the last-applied annotation, which the pass only checks and skips, and the rules
+/// read typed fields instead of looking them up in one (docs/performance.md). Anything else — text that is not JSON, a wrong type, a missing uid,
 /// an escaped or repeated member name, an envelope value that is escaped or not ASCII, an unsupported apiVersion — is
 /// read again by <see cref="AdmissionReviewReader"/> over the whole document, so every refusal and every "malformed"
 /// answer comes from the one reader that words them.
@@ -18,20 +18,15 @@ namespace AdmissionWebhook.Admission;
 internal static class AdmissionReviewDecoder
 {
     /// <summary>
-    /// Bodies beyond this (a task with a large inline parameter map) are parsed once as a document: the pass would read
-    /// their spec twice, once to skip it and once into the small document (a 1 MB review took half as long again).
-    /// </summary>
-    private const int OnePassLimitBytes = 64 * 1024;
-
-    /// <summary>
     /// Decodes <paramref name="body"/>. Throws <see cref="JsonException"/> when it is not JSON, and
     /// <see cref="InvalidOperationException"/> from System.Text.Json when a string it reads is not valid Unicode.
     /// </summary>
     public static DecodedReview Decode(ReadOnlySequence<byte> body)
     {
-        if (body.Length <= OnePassLimitBytes && TryReadInOnePass(body, out var request, out var objects))
+        // Any size: a large review is large in its spec's parameters, which the pass skips (1 MB: half a document's time).
+        if (TryReadInOnePass(body, out var request, out var copy))
         {
-            return new DecodedReview(request, error: null, objects, readInOnePass: true);
+            return new DecodedReview(request, error: null, copy is null ? null : new PooledCopy(copy), readInOnePass: true);
         }
 
         // Not JSON, or a review the pass does not read: the document reader decides and words the answer.
@@ -39,7 +34,7 @@ internal static class AdmissionReviewDecoder
         try
         {
             var read = AdmissionReviewReader.Read(document.RootElement, out var error);
-            return new DecodedReview(read, error, new ObjectsDocument(document, rented: null), readInOnePass: false);
+            return new DecodedReview(read, error, document, readInOnePass: false);
         }
         catch
         {
@@ -48,30 +43,37 @@ internal static class AdmissionReviewDecoder
         }
     }
 
-    /// <summary>The pass needs the body in one piece: a review split across the connection's buffers is copied first.</summary>
-    private static bool TryReadInOnePass(ReadOnlySequence<byte> body, out AdmissionRequest request, out ObjectsDocument? objects)
+    /// <summary>
+    /// The pass needs the body in one piece: a review split across the connection's buffers is copied first, into a
+    /// pooled buffer that the decoded review keeps (its spec points into it) until it is disposed.
+    /// </summary>
+    private static bool TryReadInOnePass(ReadOnlySequence<byte> body, out AdmissionRequest request, out byte[]? copy)
     {
+        copy = null;
         if (body.IsSingleSegment)
         {
-            return FastPath.TryRead(body.FirstSpan, out request, out objects);
+            return FastPath.TryRead(body.First, out request);
         }
 
-        var copy = ArrayPool<byte>.Shared.Rent((int)body.Length);
-        try
+        copy = ArrayPool<byte>.Shared.Rent((int)body.Length);
+        body.CopyTo(copy);
+        if (FastPath.TryRead(copy.AsMemory(0, (int)body.Length), out request))
         {
-            body.CopyTo(copy);
-            return FastPath.TryRead(copy.AsSpan(0, (int)body.Length), out request, out objects);
+            return true;
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(copy);
-        }
+
+        ArrayPool<byte>.Shared.Return(copy);
+        copy = null;
+        return false;
     }
 
     /// <summary>The pass over a well-formed review; false as soon as the review is anything else.</summary>
     private ref struct FastPath
     {
+        private ReadOnlyMemory<byte> _memory;
+        private ReadOnlySpan<byte> _body;
         private SpanJsonReader _reader;
+        private bool _escapedName;
         private AdmissionReviewVersion? _version;
         private bool _sawRequest;
         private bool _sawKind;
@@ -83,14 +85,16 @@ internal static class AdmissionReviewDecoder
         private bool _dryRun;
         private GroupVersionName _kind;
         private GroupVersionName _resource;
-        private ObjectParts _object;
-        private ObjectParts _oldObject;
+        private bool _sawObject;
+        private bool _sawOldObject;
+        private KeptnTaskFields? _object;
+        private KeptnTaskFields? _oldObject;
 
-        public static bool TryRead(ReadOnlySpan<byte> body, out AdmissionRequest request, out ObjectsDocument? objects)
+        public static bool TryRead(ReadOnlyMemory<byte> memory, out AdmissionRequest request)
         {
             request = null!;
-            objects = null;
-            var pass = new FastPath { _reader = new SpanJsonReader(body) };
+            var body = memory.Span;
+            var pass = new FastPath { _memory = memory, _body = body, _reader = new SpanJsonReader(body) };
             if (!pass.ReadRoot() || pass._version is not { } version || !pass._sawRequest || string.IsNullOrEmpty(pass._uid))
             {
                 return false;
@@ -106,7 +110,6 @@ internal static class AdmissionReviewDecoder
                 return false;
             }
 
-            objects = ObjectsDocument.From(body, pass._object, pass._oldObject);
             request = new AdmissionRequest
             {
                 Uid = pass._uid,
@@ -118,8 +121,8 @@ internal static class AdmissionReviewDecoder
                 Namespace = pass._namespace,
                 Name = pass._name,
                 DryRun = pass._dryRun,
-                Object = objects?.Root.Field("o"u8) ?? default,
-                OldObject = objects?.Root.Field("p"u8) ?? default,
+                Object = pass._object,
+                OldObject = pass._oldObject,
             };
             return true;
         }
@@ -193,8 +196,8 @@ internal static class AdmissionReviewDecoder
                     Member.DryRun => DryRun(),
                     Member.Kind => !sawKind && (sawKind = true) && GroupVersion(Member.Kind, out _kind),
                     Member.Resource => !sawResource && (sawResource = true) && GroupVersion(Member.Resource, out _resource),
-                    Member.Object => !_object.Seen && Object(ref _object),
-                    Member.OldObject => !_oldObject.Seen && Object(ref _oldObject),
+                    Member.Object => !_sawObject && (_sawObject = true) && Object(out _object),
+                    Member.OldObject => !_sawOldObject && (_sawOldObject = true) && Object(out _oldObject),
                     Member.Unreadable => false,
                     _ => SkipValue(),
                 };
@@ -242,16 +245,21 @@ internal static class AdmissionReviewDecoder
             return true;
         }
 
-        private bool Object(ref ObjectParts parts)
+        private bool Object(out KeptnTaskFields? fields)
         {
-            parts.Seen = true;
+            fields = null;
             if (!ObjectOrNull(out var isObject))
             {
                 return false;
             }
 
-            parts.Present = isObject;
-            return !isObject || Members(ref parts, inMetadata: false);
+            if (!isObject)
+            {
+                return true;
+            }
+
+            fields = new KeptnTaskFields();
+            return TaskMembers(fields);
         }
 
         /// <summary>Reads the next value: false unless it is an object or null, with <paramref name="isObject"/> saying which.</summary>
@@ -262,48 +270,260 @@ internal static class AdmissionReviewDecoder
             return isObject || (read && _reader.TokenType == JsonTokenType.Null);
         }
 
-        private bool Metadata(ref ObjectParts parts)
+        /// <summary>
+        /// The members of a KeptnTask object the rules read. False for an escaped member name or a repeated metadata, spec,
+        /// context or secureParameters: the document reader reads those (a repeated object's last occurrence counts there).
+        /// </summary>
+        private bool TaskMembers(KeptnTaskFields fields)
         {
-            if (!_reader.Read())
+            bool sawMetadata = false, sawSpec = false;
+            while (NextTaskMember())
             {
-                return false;
-            }
-
-            if (_reader.TokenType != JsonTokenType.StartObject)
-            {
-                return RawCurrent(out parts.Metadata);
-            }
-
-            parts.MetadataIsObject = true;
-            return Members(ref parts, inMetadata: true);
-        }
-
-        /// <summary>The members of an object (or of its metadata) that the rules read; false for a repeated metadata.</summary>
-        private bool Members(ref ObjectParts parts, bool inMetadata)
-        {
-            while (NextMember(out var member))
-            {
-                var read = (inMetadata, member) switch
+                if (Is("apiVersion"u8))
                 {
-                    (false, Member.ApiVersion) => Keep(out parts.ApiVersion),
-                    (false, Member.Kind) => Keep(out parts.Kind),
-                    (false, Member.Spec) => Keep(out parts.Spec),
-                    (false, Member.Metadata) => !parts.MetadataSeen && (parts.MetadataSeen = true) && Metadata(ref parts),
-                    (true, Member.Name) => Keep(out parts.Name),
-                    (true, Member.GenerateName) => Keep(out parts.GenerateName),
-                    (true, Member.Namespace) => Keep(out parts.Namespace),
-                    (true, Member.DeletionTimestamp) => Keep(out parts.DeletionTimestamp),
-                    (_, Member.Unreadable) => false,
-                    _ => SkipValue(),
-                };
-                if (!read)
+                    fields.ApiVersion = Value();
+                }
+                else if (Is("kind"u8))
+                {
+                    fields.Kind = Value();
+                }
+                else if (Is("metadata"u8))
+                {
+                    if (sawMetadata || !Container(out var metadata, out var isObject, out _) || (isObject && !MetadataMembers(fields)))
+                    {
+                        return false;
+                    }
+
+                    (sawMetadata, fields.Metadata) = (true, metadata);
+                }
+                else if (Is("spec"u8))
+                {
+                    if (sawSpec || !Container(out var spec, out var isObject, out var start) || (isObject && !SpecMembers(fields)))
+                    {
+                        return false;
+                    }
+
+                    (sawSpec, fields.Spec) = (true, spec);
+                    fields.SetSpecJson(_memory[start.._reader.BytesConsumed]);
+                }
+                else if (!SkipValue())
                 {
                     return false;
                 }
             }
 
+            return !_escapedName;
+        }
+
+        private bool MetadataMembers(KeptnTaskFields fields)
+        {
+            while (NextTaskMember())
+            {
+                if (Is("name"u8))
+                {
+                    fields.Name = Value();
+                }
+                else if (Is("generateName"u8))
+                {
+                    fields.GenerateName = Value();
+                }
+                else if (Is("namespace"u8))
+                {
+                    fields.Namespace = Value();
+                }
+                else if (Is("deletionTimestamp"u8))
+                {
+                    fields.DeletionTimestamp = Value();
+                }
+                else if (!SkipValue())
+                {
+                    return false;
+                }
+            }
+
+            return !_escapedName;
+        }
+
+        private bool SpecMembers(KeptnTaskFields fields)
+        {
+            bool sawContext = false, sawSecureParameters = false;
+            while (NextTaskMember())
+            {
+                if (Is("taskDefinition"u8))
+                {
+                    fields.TaskDefinition = Value();
+                }
+                else if (Is("context"u8))
+                {
+                    if (sawContext || !Container(out var context, out var isObject, out _) || (isObject && !ContextMembers(fields)))
+                    {
+                        return false;
+                    }
+
+                    (sawContext, fields.Context) = (true, context);
+                }
+                else if (Is("retries"u8))
+                {
+                    fields.Retries = Value();
+                }
+                else if (Is("timeout"u8))
+                {
+                    fields.Timeout = Value();
+                }
+                else if (Is("checkType"u8))
+                {
+                    fields.CheckType = Value();
+                }
+                else if (Is("secureParameters"u8))
+                {
+                    if (sawSecureParameters || !Container(out var secureParameters, out var isObject, out _) || (isObject && !SecureParametersMembers(fields)))
+                    {
+                        return false;
+                    }
+
+                    (sawSecureParameters, fields.SecureParameters) = (true, secureParameters);
+                }
+                else if (Is("app"u8))
+                {
+                    fields.App = Value();
+                }
+                else if (Is("workload"u8))
+                {
+                    fields.Workload = Value();
+                }
+                else if (!SkipValue())
+                {
+                    return false;
+                }
+            }
+
+            return !_escapedName;
+        }
+
+        private bool ContextMembers(KeptnTaskFields fields)
+        {
+            while (NextTaskMember())
+            {
+                if (Is("appName"u8))
+                {
+                    fields.AppName = Value();
+                }
+                else if (Is("appVersion"u8))
+                {
+                    fields.AppVersion = Value();
+                }
+                else if (Is("workloadName"u8))
+                {
+                    fields.WorkloadName = Value();
+                }
+                else if (Is("workloadVersion"u8))
+                {
+                    fields.WorkloadVersion = Value();
+                }
+                else if (Is("objectType"u8))
+                {
+                    fields.ObjectType = Value();
+                }
+                else if (Is("taskType"u8))
+                {
+                    fields.TaskType = Value();
+                }
+                else if (!SkipValue())
+                {
+                    return false;
+                }
+            }
+
+            return !_escapedName;
+        }
+
+        private bool SecureParametersMembers(KeptnTaskFields fields)
+        {
+            while (NextTaskMember())
+            {
+                if (Is("secret"u8))
+                {
+                    fields.Secret = Value();
+                }
+                else if (!SkipValue())
+                {
+                    return false;
+                }
+            }
+
+            return !_escapedName;
+        }
+
+        /// <summary>Moves to the next member's name in a KeptnTask object; false at the end, and for an escaped name.</summary>
+        private bool NextTaskMember()
+        {
+            if (!_reader.Read() || _reader.TokenType != JsonTokenType.PropertyName)
+            {
+                return false;
+            }
+
+            _escapedName = _reader.ValueIsEscaped;
+            return !_escapedName;
+        }
+
+        private readonly bool Is(ReadOnlySpan<byte> name) => _reader.ValueSpan.SequenceEqual(name);
+
+        /// <summary>The next value as a field; a default (absent) one where the body breaks off, which fails the pass.</summary>
+        private FieldValue Value()
+        {
+            if (!_reader.Read())
+            {
+                return default;
+            }
+
+            var kind = KindOf(_reader.TokenType);
+            if (kind is JsonValueKind.Object or JsonValueKind.Array)
+            {
+                _reader.Skip();
+                return FieldValue.OfKind(kind);
+            }
+
+            return FieldValue.Of(kind, _body[_reader.TokenStartIndex.._reader.BytesConsumed]);
+        }
+
+        /// <summary>
+        /// The next value of a member whose own members the rules read: for an object, the reader stays at its start for
+        /// the caller to read them; any other value is read as a field. <paramref name="start"/> is where it begins.
+        /// </summary>
+        private bool Container(out FieldValue value, out bool isObject, out int start)
+        {
+            value = default;
+            isObject = false;
+            start = 0;
+            if (!_reader.Read())
+            {
+                return false;
+            }
+
+            start = _reader.TokenStartIndex;
+            var kind = KindOf(_reader.TokenType);
+            isObject = kind == JsonValueKind.Object;
+            if (isObject || kind == JsonValueKind.Array)
+            {
+                value = FieldValue.OfKind(kind);
+                return isObject || _reader.Skip();
+            }
+
+            value = FieldValue.Of(kind, _body[start.._reader.BytesConsumed]);
             return true;
         }
+
+        private static JsonValueKind KindOf(JsonTokenType token) => token switch
+        {
+            JsonTokenType.StartObject => JsonValueKind.Object,
+            JsonTokenType.StartArray => JsonValueKind.Array,
+            JsonTokenType.String => JsonValueKind.String,
+            JsonTokenType.Number => JsonValueKind.Number,
+            JsonTokenType.True => JsonValueKind.True,
+            JsonTokenType.False => JsonValueKind.False,
+            JsonTokenType.Null => JsonValueKind.Null,
+            _ => JsonValueKind.Undefined,
+        };
 
         /// <summary>Moves to the next member's name; false at the end of the object.</summary>
         private bool NextMember(out Member member)
@@ -324,21 +544,17 @@ internal static class AdmissionReviewDecoder
             3 when name.SequenceEqual("uid"u8) => Member.Uid,
             4 when name.SequenceEqual("kind"u8) => Member.Kind,
             4 when name.SequenceEqual("name"u8) => Member.Name,
-            4 when name.SequenceEqual("spec"u8) => Member.Spec,
             5 when name.SequenceEqual("group"u8) => Member.Group,
             6 when name.SequenceEqual("object"u8) => Member.Object,
             6 when name.SequenceEqual("dryRun"u8) => Member.DryRun,
             7 when name.SequenceEqual("request"u8) => Member.Request,
             7 when name.SequenceEqual("version"u8) => Member.Version,
             8 when name.SequenceEqual("resource"u8) => Member.Resource,
-            8 when name.SequenceEqual("metadata"u8) => Member.Metadata,
             9 when name.SequenceEqual("operation"u8) => Member.Operation,
             9 when name.SequenceEqual("namespace"u8) => Member.Namespace,
             9 when name.SequenceEqual("oldObject"u8) => Member.OldObject,
             10 when name.SequenceEqual("apiVersion"u8) => Member.ApiVersion,
             11 when name.SequenceEqual("subResource"u8) => Member.SubResource,
-            12 when name.SequenceEqual("generateName"u8) => Member.GenerateName,
-            17 when name.SequenceEqual("deletionTimestamp"u8) => Member.DeletionTimestamp,
             _ => Member.Other,
         };
 
@@ -409,21 +625,6 @@ internal static class AdmissionReviewDecoder
         }
 
         private bool SkipValue() => _reader.Read() && _reader.Skip();
-
-        /// <summary>Where the next value lies, to copy it into the small document.</summary>
-        private bool Keep(out RawRange range)
-        {
-            range = default;
-            return _reader.Read() && RawCurrent(out range);
-        }
-
-        private bool RawCurrent(out RawRange range)
-        {
-            var start = _reader.TokenStartIndex;
-            var skipped = _reader.Skip();
-            range = new RawRange(start, _reader.BytesConsumed);
-            return skipped;
-        }
     }
 
     private enum Member
@@ -433,171 +634,28 @@ internal static class AdmissionReviewDecoder
         Uid,
         Kind,
         Name,
-        Spec,
         Group,
         Object,
         DryRun,
         Request,
         Version,
         Resource,
-        Metadata,
         Operation,
         Namespace,
         OldObject,
         ApiVersion,
         SubResource,
-        GenerateName,
-        DeletionTimestamp,
-    }
-
-    /// <summary>Where a value lies in the body; empty when the member was absent.</summary>
-    internal readonly record struct RawRange(int Start, int End)
-    {
-        public bool IsPresent => End > Start;
-
-        public int Length => End - Start;
-    }
-
-    /// <summary>The members of request.object (or oldObject) the rules read, as ranges of the body.</summary>
-    internal struct ObjectParts
-    {
-        public bool Seen;
-        public bool Present;
-        public bool MetadataSeen;
-        public bool MetadataIsObject;
-        public RawRange ApiVersion, Kind, Spec, Metadata, Name, GenerateName, Namespace, DeletionTimestamp;
-
-        public readonly int MaxLength =>
-            64 + ApiVersion.Length + Kind.Length + Spec.Length + Metadata.Length + 64 + Name.Length + GenerateName.Length + Namespace.Length + DeletionTimestamp.Length;
-    }
-
-    /// <summary>
-    /// The document the request's objects point into, and the pooled buffer under it. Small for a review read in one
-    /// pass (<c>{"o":{…},"p":{…}}</c>), the whole body's document otherwise.
-    /// </summary>
-    internal sealed class ObjectsDocument : IDisposable
-    {
-        private readonly JsonDocument _document;
-        private byte[]? _rented;
-
-        public ObjectsDocument(JsonDocument document, byte[]? rented)
-        {
-            _document = document;
-            _rented = rented;
-        }
-
-        public JsonElement Root => _document.RootElement;
-
-        internal static ObjectsDocument? From(ReadOnlySpan<byte> body, in ObjectParts @object, in ObjectParts oldObject)
-        {
-            if (!@object.Present && !oldObject.Present)
-            {
-                return null;
-            }
-
-            var rented = ArrayPool<byte>.Shared.Rent(16 + @object.MaxLength + oldObject.MaxLength);
-            var writer = new RawWriter(rented, body);
-            writer.Write("{"u8);
-            var first = true;
-            writer.Member(ref first, "\"o\":"u8, @object);
-            writer.Member(ref first, "\"p\":"u8, oldObject);
-            writer.Write("}"u8);
-            try
-            {
-                return new ObjectsDocument(JsonDocument.Parse(rented.AsMemory(0, writer.Length), AdmissionReviewReader.DocumentOptions), rented);
-            }
-            catch
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-                throw;
-            }
-        }
-
-        public void Dispose()
-        {
-            _document.Dispose();
-            if (_rented is { } rented)
-            {
-                _rented = null;
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
-
-    /// <summary>Writes the small document from ranges of the body.</summary>
-    private ref struct RawWriter(byte[] buffer, ReadOnlySpan<byte> body)
-    {
-        private readonly ReadOnlySpan<byte> _body = body;
-
-        public int Length { get; private set; }
-
-        public void Write(ReadOnlySpan<byte> bytes)
-        {
-            bytes.CopyTo(buffer.AsSpan(Length));
-            Length += bytes.Length;
-        }
-
-        public void Member(ref bool first, ReadOnlySpan<byte> name, in ObjectParts parts)
-        {
-            if (!parts.Present)
-            {
-                return;
-            }
-
-            Separator(ref first);
-            Write(name);
-            Write("{"u8);
-            var inner = true;
-            Member(ref inner, "\"apiVersion\":"u8, parts.ApiVersion);
-            Member(ref inner, "\"kind\":"u8, parts.Kind);
-            if (parts.MetadataIsObject)
-            {
-                Separator(ref inner);
-                Write("\"metadata\":{"u8);
-                var field = true;
-                Member(ref field, "\"name\":"u8, parts.Name);
-                Member(ref field, "\"generateName\":"u8, parts.GenerateName);
-                Member(ref field, "\"namespace\":"u8, parts.Namespace);
-                Member(ref field, "\"deletionTimestamp\":"u8, parts.DeletionTimestamp);
-                Write("}"u8);
-            }
-            else
-            {
-                Member(ref inner, "\"metadata\":"u8, parts.Metadata);
-            }
-
-            Member(ref inner, "\"spec\":"u8, parts.Spec);
-            Write("}"u8);
-        }
-
-        private void Member(ref bool first, ReadOnlySpan<byte> name, RawRange value)
-        {
-            if (!value.IsPresent)
-            {
-                return;
-            }
-
-            Separator(ref first);
-            Write(name);
-            _body.Slice(value.Start, value.Length).CopyTo(buffer.AsSpan(Length));
-            Length += value.Length;
-        }
-
-        private void Separator(ref bool first)
-        {
-            if (!first)
-            {
-                Write(","u8);
-            }
-
-            first = false;
-        }
     }
 }
 
-/// <summary>A decoded review: the request (null with <see cref="Error"/> when the body is no AdmissionReview) and the document its objects point into.</summary>
-internal sealed class DecodedReview(AdmissionRequest? request, string? error, AdmissionReviewDecoder.ObjectsDocument? objects, bool readInOnePass) : IDisposable
+/// <summary>
+/// A decoded review: the request (null with <see cref="Error"/> when the body is no AdmissionReview), and what the
+/// request's spec points into besides the body: the review's document, or the pooled copy of a body that came in
+/// several buffers.
+/// </summary>
+internal sealed class DecodedReview(AdmissionRequest? request, string? error, IDisposable? specOwner, bool readInOnePass) : IDisposable
 {
+
     public AdmissionRequest? Request { get; } = request;
 
     public string? Error { get; } = error;
@@ -605,5 +663,19 @@ internal sealed class DecodedReview(AdmissionRequest? request, string? error, Ad
     /// <summary>Whether the one-pass reading took it (tests hold the apiserver's reviews to it: it is the fast way).</summary>
     public bool ReadInOnePass { get; } = readInOnePass;
 
-    public void Dispose() => objects?.Dispose();
+    public void Dispose() => specOwner?.Dispose();
+}
+
+/// <summary>A buffer rented from the shared pool, returned once.</summary>
+internal sealed class PooledCopy(byte[] buffer) : IDisposable
+{
+    private byte[]? _buffer = buffer;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _buffer, null) is { } buffer)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 }

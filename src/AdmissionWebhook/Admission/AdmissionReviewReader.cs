@@ -6,8 +6,8 @@ using AdmissionWebhook.KeptnTasks;
 namespace AdmissionWebhook.Admission;
 
 /// <summary>
-/// Decodes an AdmissionReview from raw JSON without binding it to a model: only the envelope fields are read, and the
-/// objects stay raw elements for the rules and the patch.
+/// Decodes an AdmissionReview from its document without binding it to a model: the envelope fields, and of the objects
+/// the fields the rules read.
 /// </summary>
 internal static class AdmissionReviewReader
 {
@@ -86,12 +86,15 @@ internal static class AdmissionReviewReader
             Namespace = problems.String(members.Namespace, "namespace"u8),
             Name = problems.String(members.Name, "name"u8),
             DryRun = problems.Boolean(members.DryRun, "dryRun"u8),
-            Object = problems.Object(members.Object, "object"u8),
-            OldObject = problems.Object(members.OldObject, "oldObject"u8),
+            Object = TaskFields(problems.Object(members.Object, "object"u8)),
+            OldObject = TaskFields(problems.Object(members.OldObject, "oldObject"u8)),
         };
 
         return problems.First is null ? answer : answer with { MalformedReason = problems.First };
     }
+
+    private static KeptnTaskFields? TaskFields(JsonElement value) =>
+        value.ValueKind == JsonValueKind.Object ? KeptnTaskFields.From(value) : null;
 
     /// <summary>request.kind or request.resource (named <paramref name="field"/>, whose name field has the same name).</summary>
     private static GroupVersionName ReadGroupVersion(JsonElement value, string field, ReadOnlySpan<byte> utf8Field, FieldTypeProblems problems)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using AdmissionWebhook.KeptnTasks;
 using AdmissionWebhook.Mutation;
 using AdmissionWebhook.Validation;
@@ -31,12 +30,12 @@ internal sealed class KeptnTaskReviewer(KeptnTaskValidator validator, KeptnTaskM
             return AdmissionOutcome.AllowedUntouched;
         }
 
-        if (request.Object.ValueKind != JsonValueKind.Object)
+        if (request.Object is null)
         {
             return Malformed($"{(request.Operation == "UPDATE" ? "an" : "a")} {request.Operation} review carries the KeptnTask in request.object");
         }
 
-        if (request.Operation == "UPDATE" && request.OldObject.ValueKind != JsonValueKind.Object)
+        if (request.Operation == "UPDATE" && request.OldObject is null)
         {
             return Malformed("an UPDATE review carries the stored KeptnTask in request.oldObject");
         }
@@ -67,7 +66,7 @@ internal sealed class KeptnTaskReviewer(KeptnTaskValidator validator, KeptnTaskM
         }
 
         // A hand-written review (curl) may name neither; the object then says what it is.
-        return request.Object.Field("kind"u8).StringOrNull() == KeptnTaskVersion.Kind &&
-            request.Object.Field("apiVersion"u8).StringOrNull()?.StartsWith(KeptnTaskVersion.Group + "/", StringComparison.Ordinal) == true;
+        return request.Object?.Kind.StringOrNull() == KeptnTaskVersion.Kind &&
+            request.Object.ApiVersion.StringOrNull()?.StartsWith(KeptnTaskVersion.Group + "/", StringComparison.Ordinal) == true;
     }
 }

@@ -101,13 +101,13 @@ internal static class ReviewCommand
             Resource = new GroupVersionName(KeptnTaskVersion.Group, version, KeptnTaskVersion.Resource),
             Namespace = @namespace,
             Name = task.Name,
-            Object = task.Object,
+            Object = KeptnTaskFields.From(task.Object),
         };
 
         var mutation = reviewer.Mutate(request);
         var mutated = PatchApplier.Apply(JsonNode.Parse(task.Object.GetRawText())!, mutation.Patch);
         using var mutatedDocument = JsonDocument.Parse(mutated.ToJsonString());
-        var validation = await reviewer.ValidateAsync(request with { Object = mutatedDocument.RootElement }, CancellationToken.None);
+        var validation = await reviewer.ValidateAsync(request with { Object = KeptnTaskFields.From(mutatedDocument.RootElement) }, CancellationToken.None);
 
         var outcome = validation with
         {

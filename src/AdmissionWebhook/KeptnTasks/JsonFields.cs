@@ -24,7 +24,9 @@ internal static class JsonFields
         element.IsAbsent() || (element.ValueKind == JsonValueKind.String && element.ValueEquals(string.Empty));
 
     /// <summary>The JSON type name as a user reads it in a message ("a number", "an object").</summary>
-    public static string Describe(this JsonElement element) => element.ValueKind switch
+    public static string Describe(this JsonElement element) => Describe(element.ValueKind);
+
+    public static string Describe(JsonValueKind kind) => kind switch
     {
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "an array",
@@ -34,7 +36,4 @@ internal static class JsonFields
         JsonValueKind.Null => "null",
         _ => "missing",
     };
-
-    /// <summary>Structural equality that ignores member order, as the apiserver's own comparison of stored objects does.</summary>
-    public static bool DeepEquals(JsonElement left, JsonElement right) => JsonElement.DeepEquals(left, right);
 }

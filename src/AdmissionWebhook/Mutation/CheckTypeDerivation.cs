@@ -22,24 +22,23 @@ internal sealed class CheckTypeDerivation(IClusterState state)
 
     public void Apply(TaskUnderReview task, MutationPlan plan)
     {
-        var spec = task.Spec;
-        var checkType = spec.Field("checkType"u8);
-        if (spec.ValueKind != JsonValueKind.Object || !checkType.IsUnsetString() ||
-            spec.Field("taskDefinition"u8).StringOrNull() is not { Length: > 0 } definition)
+        var fields = task.Fields;
+        var checkType = fields.CheckType;
+        if (fields.Spec.Kind != JsonValueKind.Object || !checkType.IsUnsetString ||
+            fields.TaskDefinition.StringOrNull() is not { Length: > 0 } definition)
         {
             return;
         }
 
-        var context = spec.Field("context"u8);
-        var objectType = context.Field("objectType"u8);
-        if (!objectType.IsUnsetString() && objectType.StringOrNull() is not ("Workload" or "App"))
+        var objectType = fields.ObjectType;
+        if (!objectType.IsUnsetString && objectType.StringOrNull() is not ("Workload" or "App"))
         {
             // An objectType Keptn does not know is the validating webhook's to refuse, not this one's to guess.
             return;
         }
 
-        var appName = NonEmpty(context.Field("appName"u8)) ?? NonEmpty(spec.Field("app"u8));
-        var workloadName = NonEmpty(context.Field("workloadName"u8)) ?? NonEmpty(spec.Field("workload"u8));
+        var appName = NonEmpty(fields.AppName) ?? NonEmpty(fields.App);
+        var workloadName = NonEmpty(fields.WorkloadName) ?? NonEmpty(fields.Workload);
         var searched = new List<Searched>(2);
         var match = objectType.StringOrNull() switch
         {
@@ -75,18 +74,18 @@ internal sealed class CheckTypeDerivation(IClusterState state)
         }
 
         var value = phase.ToCheckType();
-        plan.Set(!checkType.IsAbsent(), CheckTypePath, value);
-        if (context.ValueKind == JsonValueKind.Object)
+        plan.Set(!checkType.IsAbsent, CheckTypePath, value);
+        if (fields.Context.Kind == JsonValueKind.Object)
         {
-            var taskType = context.Field("taskType"u8);
-            if (taskType.IsUnsetString())
+            var taskType = fields.TaskType;
+            if (taskType.IsUnsetString)
             {
-                plan.Set(!taskType.IsAbsent(), TaskTypePath, value);
+                plan.Set(!taskType.IsAbsent, TaskTypePath, value);
             }
 
-            if (objectType.IsUnsetString())
+            if (objectType.IsUnsetString)
             {
-                plan.Set(!objectType.IsAbsent(), ObjectTypePath, owner.Kind == KeptnOwnerKind.KeptnWorkload ? "Workload" : "App");
+                plan.Set(!objectType.IsAbsent, ObjectTypePath, owner.Kind == KeptnOwnerKind.KeptnWorkload ? "Workload" : "App");
             }
         }
 
@@ -188,7 +187,7 @@ internal sealed class CheckTypeDerivation(IClusterState state)
         return Match.None with { Conflict = string.Join(", ", names), Listings = listings };
     }
 
-    private static string? NonEmpty(JsonElement value) => value.StringOrNull() is { Length: > 0 } text ? text : null;
+    private static string? NonEmpty(FieldValue value) => value.StringOrNull() is { Length: > 0 } text ? text : null;
 
     private sealed record Match(TaskPhase? Phase, TaskListOwner? Owner, string? Source, string? Conflict)
     {

@@ -24,42 +24,42 @@ internal sealed class DefaultsMutation(WebhookOptions options)
     public void Apply(TaskUnderReview task, MutationPlan plan)
     {
         // v1alpha1/v1alpha2 have neither field: never add what the request's version does not have.
-        if (task.Shape != KeptnTaskShape.Current || task.Spec.ValueKind != JsonValueKind.Object)
+        if (task.Shape != KeptnTaskShape.Current || task.Fields.Spec.Kind != JsonValueKind.Object)
         {
             return;
         }
 
-        var retries = task.Spec.Field("retries"u8);
-        if (retries.IsAbsent())
+        var retries = task.Fields.Retries;
+        if (retries.IsAbsent)
         {
-            plan.Set(retries.ValueKind == JsonValueKind.Null, RetriesPath, _defaultRetries);
+            plan.Set(retries.Kind == JsonValueKind.Null, RetriesPath, _defaultRetries);
             plan.Audit("retries", _retriesAudit);
         }
 
-        var timeout = task.Spec.Field("timeout"u8);
-        if (timeout.IsAbsent())
+        var timeout = task.Fields.Timeout;
+        if (timeout.IsAbsent)
         {
-            plan.Set(timeout.ValueKind == JsonValueKind.Null, TimeoutPath, options.DefaultTimeout);
+            plan.Set(timeout.Kind == JsonValueKind.Null, TimeoutPath, options.DefaultTimeout);
             plan.Audit("timeout", _timeoutAudit);
         }
         else if (BareSeconds(timeout) is { } seconds)
         {
             var duration = seconds + "s";
             plan.Set(exists: true, TimeoutPath, duration);
-            plan.Audit("timeout", $"rewritten from {timeout.GetRawText()} to \"{duration}\": a bare number is read as seconds");
-            plan.Warn($"spec.timeout {timeout.GetRawText()} has no unit: read as seconds and stored as \"{duration}\"");
+            plan.Audit("timeout", $"rewritten from {timeout.RawText()} to \"{duration}\": a bare number is read as seconds");
+            plan.Warn($"spec.timeout {timeout.RawText()} has no unit: read as seconds and stored as \"{duration}\"");
         }
     }
 
     /// <summary>The seconds of a timeout written as <c>300</c> or <c>"300"</c>; null for anything else.</summary>
-    private static string? BareSeconds(JsonElement timeout)
+    private static string? BareSeconds(FieldValue timeout)
     {
-        if (timeout.ValueKind == JsonValueKind.String && GoDuration.IsBareSeconds(timeout.GetString()!))
+        if (timeout.StringOrNull() is { } text && GoDuration.IsBareSeconds(text))
         {
-            return timeout.GetString();
+            return text;
         }
 
-        if (timeout.ValueKind == JsonValueKind.Number && timeout.TryGetDecimal(out var number) && number >= 0 && number < 1_000_000_000)
+        if (timeout.TryGetDecimal(out var number) && number >= 0 && number < 1_000_000_000)
         {
             return number.ToString(CultureInfo.InvariantCulture);
         }

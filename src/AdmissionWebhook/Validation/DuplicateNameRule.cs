@@ -1,6 +1,5 @@
 using AdmissionWebhook.ClusterState;
 using AdmissionWebhook.Configuration;
-using AdmissionWebhook.KeptnTasks;
 
 namespace AdmissionWebhook.Validation;
 
@@ -53,13 +52,13 @@ internal sealed class DuplicateNameRule(IClusterState state, WebhookOptions opti
 
     private void CheckUpdate(TaskUnderReview task, string name, ValidationReport report)
     {
-        var old = task.Request.OldObject;
-        if (!old.Field("metadata"u8).Field("deletionTimestamp"u8).IsAbsent() || !task.Metadata.Field("deletionTimestamp"u8).IsAbsent())
+        var old = task.Request.OldObject!;
+        if (!old.DeletionTimestamp.IsAbsent || !task.Fields.DeletionTimestamp.IsAbsent)
         {
             return;
         }
 
-        if (JsonFields.DeepEquals(old.Field("spec"u8), task.Spec))
+        if (task.Fields.SpecEquals(old))
         {
             return;
         }

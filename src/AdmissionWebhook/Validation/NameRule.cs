@@ -1,5 +1,4 @@
 using System.Text.Json;
-using AdmissionWebhook.KeptnTasks;
 
 namespace AdmissionWebhook.Validation;
 
@@ -14,9 +13,8 @@ internal sealed class NameRule : IValidationRule
 
     public ValueTask CheckAsync(TaskUnderReview task, ValidationReport report, CancellationToken cancellationToken)
     {
-        var metadata = task.Metadata;
-        var name = metadata.Field("name"u8);
-        if (!name.IsAbsent() && name.ValueKind != JsonValueKind.String)
+        var name = task.Fields.Name;
+        if (!name.IsAbsent && name.Kind != JsonValueKind.String)
         {
             report.Add("metadata.name", $"must be a string, not {name.Describe()}");
             return ValueTask.CompletedTask;
@@ -28,8 +26,7 @@ internal sealed class NameRule : IValidationRule
             return ValueTask.CompletedTask;
         }
 
-        var generateName = metadata.Field("generateName"u8);
-        if (generateName.ValueKind == JsonValueKind.String && generateName.GetString() is { Length: > 0 } prefix)
+        if (task.Fields.GenerateName.StringOrNull() is { Length: > 0 } prefix)
         {
             CheckPrefix(prefix, report);
         }

@@ -11,83 +11,91 @@ internal sealed class SpecShapeRule : IValidationRule
 {
     private static readonly string[] ObjectTypes = ["", "Workload", "App"];
     private static readonly string[] Phases = ["", "pre", "post", "promotion"];
-    private static readonly string[] ContextNames = ["appName", "appVersion", "workloadName", "workloadVersion"];
-    private static readonly string[] WorkloadNames = ["workloadName", "workloadVersion"];
-    private static readonly string[] AppNames = ["appName", "appVersion"];
-    private static readonly string[] ByHandNames = ["appName", "workloadName"];
 
     public ValueTask CheckAsync(TaskUnderReview task, ValidationReport report, CancellationToken cancellationToken)
     {
-        var spec = task.Spec;
-        if (spec.ValueKind != JsonValueKind.Object)
+        var fields = task.Fields;
+        if (fields.Spec.Kind != JsonValueKind.Object)
         {
-            report.Add("spec", spec.IsAbsent() ? "is required: a KeptnTask needs at least spec.taskDefinition" : $"must be an object, not {spec.Describe()}");
+            report.Add("spec", fields.Spec.IsAbsent ? "is required: a KeptnTask needs at least spec.taskDefinition" : $"must be an object, not {fields.Spec.Describe()}");
             return ValueTask.CompletedTask;
         }
 
-        CheckOneOf(spec.Field("checkType"u8), "spec.checkType", Phases, report);
+        CheckOneOf(fields.CheckType, "spec.checkType", Phases, report);
         if (task.Shape == KeptnTaskShape.Current)
         {
-            CheckContext(spec.Field("context"u8), report);
-            CheckRetries(spec.Field("retries"u8), report);
-            CheckTimeout(spec.Field("timeout"u8), report);
-            CheckSecret(spec.Field("secureParameters"u8), report);
+            CheckContext(fields, report);
+            CheckRetries(fields.Retries, report);
+            CheckTimeout(fields.Timeout, report);
+            CheckSecret(fields.SecureParameters, fields.Secret, report);
         }
 
         return ValueTask.CompletedTask;
     }
 
-    private static void CheckContext(JsonElement context, ValidationReport report)
+    private static void CheckContext(KeptnTaskFields fields, ValidationReport report)
     {
-        if (context.ValueKind != JsonValueKind.Object)
+        if (fields.Context.Kind != JsonValueKind.Object)
         {
-            report.Add("spec.context", context.IsAbsent()
+            report.Add("spec.context", fields.Context.IsAbsent
                 ? "is required: say which app and workload the task runs for (appName, appVersion, workloadName, workloadVersion, objectType, taskType)"
-                : $"must be an object, not {context.Describe()}");
+                : $"must be an object, not {fields.Context.Describe()}");
             return;
         }
 
-        var objectType = CheckOneOf(context.Field("objectType"u8), "spec.context.objectType", ObjectTypes, report);
-        CheckOneOf(context.Field("taskType"u8), "spec.context.taskType", Phases, report);
-        foreach (var name in ContextNames)
-        {
-            var value = context.Field(name);
-            if (!value.IsAbsent() && value.ValueKind != JsonValueKind.String)
-            {
-                report.Add($"spec.context.{name}", $"must be a string, not {value.Describe()}");
-            }
-        }
+        var objectType = CheckOneOf(fields.ObjectType, "spec.context.objectType", ObjectTypes, report);
+        CheckOneOf(fields.TaskType, "spec.context.taskType", Phases, report);
+        CheckString(fields.AppName, "appName", report);
+        CheckString(fields.AppVersion, "appVersion", report);
+        CheckString(fields.WorkloadName, "workloadName", report);
+        CheckString(fields.WorkloadVersion, "workloadVersion", report);
 
         // What the operator needs to find the object the task belongs to; it writes an empty appVersion for workload tasks.
-        var required = objectType switch
+        switch (objectType)
         {
-            "Workload" => WorkloadNames,
-            "App" => AppNames,
-            "" => ByHandNames,
-            _ => [],
-        };
-        foreach (var name in required)
-        {
-            var value = context.Field(name);
-            if (value.IsUnsetString())
-            {
-                var forWhat = objectType!.Length == 0 ? "a task run by hand (objectType \"\")" : $"objectType \"{objectType}\"";
-                report.Add($"spec.context.{name}", $"must not be empty for {forWhat}");
-            }
+            case "Workload":
+                CheckNotEmpty(fields.WorkloadName, "workloadName", objectType, report);
+                CheckNotEmpty(fields.WorkloadVersion, "workloadVersion", objectType, report);
+                break;
+            case "App":
+                CheckNotEmpty(fields.AppName, "appName", objectType, report);
+                CheckNotEmpty(fields.AppVersion, "appVersion", objectType, report);
+                break;
+            case "":
+                CheckNotEmpty(fields.AppName, "appName", objectType, report);
+                CheckNotEmpty(fields.WorkloadName, "workloadName", objectType, report);
+                break;
         }
     }
 
-    private static void CheckRetries(JsonElement retries, ValidationReport report)
+    private static void CheckString(FieldValue value, string name, ValidationReport report)
     {
-        if (retries.IsAbsent())
+        if (!value.IsAbsent && value.Kind != JsonValueKind.String)
+        {
+            report.Add($"spec.context.{name}", $"must be a string, not {value.Describe()}");
+        }
+    }
+
+    private static void CheckNotEmpty(FieldValue value, string name, string objectType, ValidationReport report)
+    {
+        if (value.IsUnsetString)
+        {
+            var forWhat = objectType.Length == 0 ? "a task run by hand (objectType \"\")" : $"objectType \"{objectType}\"";
+            report.Add($"spec.context.{name}", $"must not be empty for {forWhat}");
+        }
+    }
+
+    private static void CheckRetries(FieldValue retries, ValidationReport report)
+    {
+        if (retries.IsAbsent)
         {
             return;
         }
 
-        if (retries.ValueKind != JsonValueKind.Number || !retries.TryGetInt32(out var count))
+        if (!retries.TryGetInt32(out var count))
         {
-            report.Add("spec.retries", retries.ValueKind == JsonValueKind.Number
-                ? $"must be a whole number from 0 to {int.MaxValue}, not {retries.GetRawText()}"
+            report.Add("spec.retries", retries.Kind == JsonValueKind.Number
+                ? $"must be a whole number from 0 to {int.MaxValue}, not {retries.RawText()}"
                 : $"must be a whole number such as 3, not {retries.Describe()}");
         }
         else if (count < 0)
@@ -96,21 +104,20 @@ internal sealed class SpecShapeRule : IValidationRule
         }
     }
 
-    private static void CheckTimeout(JsonElement timeout, ValidationReport report)
+    private static void CheckTimeout(FieldValue timeout, ValidationReport report)
     {
-        if (timeout.IsAbsent())
+        if (timeout.IsAbsent)
         {
             return;
         }
 
-        if (timeout.ValueKind != JsonValueKind.String)
+        if (timeout.StringOrNull() is not { } text)
         {
-            var example = timeout.ValueKind == JsonValueKind.Number ? $"\"{timeout.GetRawText()}s\"" : "\"5m\"";
+            var example = timeout.Kind == JsonValueKind.Number ? $"\"{timeout.RawText()}s\"" : "\"5m\"";
             report.Add("spec.timeout", $"must be a duration string such as {example}, not {timeout.Describe()}");
             return;
         }
 
-        var text = timeout.GetString()!;
         if (GoDuration.IsBareSeconds(text) && text != "0")
         {
             report.Add("spec.timeout", $"\"{text}\" has no unit; write \"{text}s\" for seconds");
@@ -125,50 +132,48 @@ internal sealed class SpecShapeRule : IValidationRule
         }
     }
 
-    private static void CheckSecret(JsonElement secureParameters, ValidationReport report)
+    private static void CheckSecret(FieldValue secureParameters, FieldValue secret, ValidationReport report)
     {
-        if (secureParameters.IsAbsent())
+        if (secureParameters.IsAbsent)
         {
             return;
         }
 
-        if (secureParameters.ValueKind != JsonValueKind.Object)
+        if (secureParameters.Kind != JsonValueKind.Object)
         {
             report.Add("spec.secureParameters", $"must be an object with a secret name, not {secureParameters.Describe()}");
             return;
         }
 
-        var secret = secureParameters.Field("secret"u8);
-        if (secret.IsUnsetString())
+        if (secret.IsUnsetString)
         {
             return;
         }
 
-        if (secret.ValueKind != JsonValueKind.String)
+        if (secret.StringOrNull() is not { } name)
         {
             report.Add("spec.secureParameters.secret", $"must be the name of a Secret (a string), not {secret.Describe()}");
         }
-        else if (DnsNames.SubdomainProblem(secret.GetString()!) is { } problem)
+        else if (DnsNames.SubdomainProblem(name) is { } problem)
         {
-            report.Add("spec.secureParameters.secret", $"\"{NameRule.Quote(secret.GetString()!)}\" cannot be the name of a Secret: {problem}");
+            report.Add("spec.secureParameters.secret", $"\"{NameRule.Quote(name)}\" cannot be the name of a Secret: {problem}");
         }
     }
 
     /// <summary>Checks a string field against its allowed values; returns the value when it is a string, else null.</summary>
-    private static string? CheckOneOf(JsonElement value, string field, string[] allowed, ValidationReport report)
+    private static string? CheckOneOf(FieldValue value, string field, string[] allowed, ValidationReport report)
     {
-        if (value.IsAbsent())
+        if (value.IsAbsent)
         {
             return string.Empty;
         }
 
-        if (value.ValueKind != JsonValueKind.String)
+        if (value.StringOrNull() is not { } text)
         {
             report.Add(field, $"must be a string, not {value.Describe()}");
             return null;
         }
 
-        var text = value.GetString()!;
         if (!allowed.Contains(text))
         {
             var choices = string.Join(", ", allowed.Select(choice => $"\"{choice}\""));

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using AdmissionWebhook.ClusterState;
 using AdmissionWebhook.Configuration;
-using AdmissionWebhook.KeptnTasks;
 
 namespace AdmissionWebhook.Validation;
 
@@ -13,25 +12,25 @@ internal sealed class TaskDefinitionRule(IClusterState state, WebhookOptions opt
 {
     public async ValueTask CheckAsync(TaskUnderReview task, ValidationReport report, CancellationToken cancellationToken)
     {
-        if (task.Spec.ValueKind != JsonValueKind.Object)
+        if (task.Fields.Spec.Kind != JsonValueKind.Object)
         {
             return;
         }
 
-        var field = task.Spec.Field("taskDefinition"u8);
-        if (field.IsUnsetString())
+        var field = task.Fields.TaskDefinition;
+        if (field.IsUnsetString)
         {
             report.Add("spec.taskDefinition", "is required: name the KeptnTaskDefinition this task runs");
             return;
         }
 
-        if (field.ValueKind != JsonValueKind.String)
+        if (field.Kind != JsonValueKind.String)
         {
             report.Add("spec.taskDefinition", $"must be the name of a KeptnTaskDefinition (a string), not {field.Describe()}");
             return;
         }
 
-        var definition = field.GetString()!;
+        var definition = field.StringOrNull()!;
         if (DnsNames.SubdomainProblem(definition) is { } problem)
         {
             report.Add("spec.taskDefinition", $"\"{NameRule.Quote(definition)}\" cannot be the name of a KeptnTaskDefinition: {problem}");

@@ -27,8 +27,8 @@ internal static class Requests
             Resource = new GroupVersionName(KeptnTaskVersion.Group, version, KeptnTaskVersion.Resource),
             SubResource = subResource,
             Namespace = @namespace,
-            Object = objectJson is null ? default : Json(objectJson),
-            OldObject = oldObjectJson is null ? default : Json(oldObjectJson),
+            Object = objectJson is null ? null : KeptnTaskFields.From(Json(objectJson)),
+            OldObject = oldObjectJson is null ? null : KeptnTaskFields.From(Json(oldObjectJson)),
         };
 
     /// <summary>A valid hand-made run of check-entry-conditions named <paramref name="name"/>.</summary>

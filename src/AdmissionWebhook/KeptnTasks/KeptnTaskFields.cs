@@ -1,0 +1,136 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using AdmissionWebhook.Admission;
+
+namespace AdmissionWebhook.KeptnTasks;
+
+/// <summary>
+/// What the rules and the mutation read of a KeptnTask object (request.object or request.oldObject), each field typed
+/// as it was sent. The decoder's pass fills it while it reads the body, so a review needs no document of the object;
+/// a review read the slow way fills it from its document (<see cref="From"/>). A field under a parent that is no object
+/// is absent, as a lookup would find it. Where a member is repeated, the last one counts, as in a document lookup.
+/// </summary>
+internal sealed class KeptnTaskFields
+{
+    public FieldValue ApiVersion { get; set; }
+
+    public FieldValue Kind { get; set; }
+
+    public FieldValue Metadata { get; set; }
+
+    public FieldValue Name { get; set; }
+
+    public FieldValue GenerateName { get; set; }
+
+    public FieldValue Namespace { get; set; }
+
+    public FieldValue DeletionTimestamp { get; set; }
+
+    public FieldValue Spec { get; set; }
+
+    /// <summary>
+    /// The spec's raw JSON, for an UPDATE's comparison with the stored spec; empty when spec is absent. The pass gives a
+    /// slice of the body; the slow way the spec's element in the review's document (<see cref="From"/>), not a copy:
+    /// the spec is where a large review is large.
+    /// </summary>
+    public ReadOnlySpan<byte> SpecJson => _specElement.ValueKind != JsonValueKind.Undefined ? JsonMarshal.GetRawUtf8Value(_specElement) : _specJson.Span;
+
+    private ReadOnlyMemory<byte> _specJson;
+    private JsonElement _specElement;
+
+    public FieldValue TaskDefinition { get; set; }
+
+    public FieldValue CheckType { get; set; }
+
+    public FieldValue Retries { get; set; }
+
+    public FieldValue Timeout { get; set; }
+
+    /// <summary>spec.app and spec.workload: v1alpha names the context's appName and workloadName fall back to.</summary>
+    public FieldValue App { get; set; }
+
+    public FieldValue Workload { get; set; }
+
+    public FieldValue Context { get; set; }
+
+    public FieldValue AppName { get; set; }
+
+    public FieldValue AppVersion { get; set; }
+
+    public FieldValue WorkloadName { get; set; }
+
+    public FieldValue WorkloadVersion { get; set; }
+
+    public FieldValue ObjectType { get; set; }
+
+    public FieldValue TaskType { get; set; }
+
+    public FieldValue SecureParameters { get; set; }
+
+    public FieldValue Secret { get; set; }
+
+    /// <summary>The fields of a KeptnTask object read from its document (the slow way, the offline review command).</summary>
+    public static KeptnTaskFields From(JsonElement task)
+    {
+        var metadata = task.Field("metadata"u8);
+        var spec = task.Field("spec"u8);
+        var context = spec.Field("context"u8);
+        var secureParameters = spec.Field("secureParameters"u8);
+        return new KeptnTaskFields
+        {
+            ApiVersion = Of(task.Field("apiVersion"u8)),
+            Kind = Of(task.Field("kind"u8)),
+            Metadata = Of(metadata),
+            Name = Of(metadata.Field("name"u8)),
+            GenerateName = Of(metadata.Field("generateName"u8)),
+            Namespace = Of(metadata.Field("namespace"u8)),
+            DeletionTimestamp = Of(metadata.Field("deletionTimestamp"u8)),
+            Spec = Of(spec),
+            _specElement = spec,
+            TaskDefinition = Of(spec.Field("taskDefinition"u8)),
+            CheckType = Of(spec.Field("checkType"u8)),
+            Retries = Of(spec.Field("retries"u8)),
+            Timeout = Of(spec.Field("timeout"u8)),
+            App = Of(spec.Field("app"u8)),
+            Workload = Of(spec.Field("workload"u8)),
+            Context = Of(context),
+            AppName = Of(context.Field("appName"u8)),
+            AppVersion = Of(context.Field("appVersion"u8)),
+            WorkloadName = Of(context.Field("workloadName"u8)),
+            WorkloadVersion = Of(context.Field("workloadVersion"u8)),
+            ObjectType = Of(context.Field("objectType"u8)),
+            TaskType = Of(context.Field("taskType"u8)),
+            SecureParameters = Of(secureParameters),
+            Secret = Of(secureParameters.Field("secret"u8)),
+        };
+    }
+
+    /// <summary>
+    /// Whether the spec equals <paramref name="other"/>'s, member order aside, as the apiserver's own comparison of stored
+    /// objects goes: an UPDATE that leaves the spec alone. Only UPDATEs ask, so only they parse the two specs.
+    /// </summary>
+    public bool SpecEquals(KeptnTaskFields other)
+    {
+        if (Spec.Kind == JsonValueKind.Undefined || other.Spec.Kind == JsonValueKind.Undefined)
+        {
+            return Spec.Kind == other.Spec.Kind;
+        }
+
+        using var mine = SpecDocument();
+        using var theirs = other.SpecDocument();
+        return JsonElement.DeepEquals(mine?.RootElement ?? _specElement, theirs?.RootElement ?? other._specElement);
+    }
+
+    /// <summary>The pass saw where the spec lies in the body: <paramref name="json"/> stays valid while the request is reviewed.</summary>
+    public void SetSpecJson(ReadOnlyMemory<byte> json) => _specJson = json;
+
+    /// <summary>A document of the spec the pass read, or null when the spec is an element already.</summary>
+    private JsonDocument? SpecDocument() =>
+        _specElement.ValueKind == JsonValueKind.Undefined ? JsonDocument.Parse(_specJson, AdmissionReviewReader.DocumentOptions) : null;
+
+    private static FieldValue Of(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String or JsonValueKind.Number => FieldValue.Of(value.ValueKind, JsonMarshal.GetRawUtf8Value(value)),
+        _ => FieldValue.OfKind(value.ValueKind),
+    };
+}
