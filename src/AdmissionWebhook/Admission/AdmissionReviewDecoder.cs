@@ -259,7 +259,7 @@ internal static class AdmissionReviewDecoder
             }
 
             fields = new KeptnTaskFields();
-            return TaskMembers(fields);
+            return TaskMembers(fields, KeptnTaskMember.OfTask);
         }
 
         /// <summary>Reads the next value: false unless it is an object or null, with <paramref name="isObject"/> saying which.</summary>
@@ -271,183 +271,44 @@ internal static class AdmissionReviewDecoder
         }
 
         /// <summary>
-        /// The members of a KeptnTask object the rules read. False for an escaped member name or a repeated metadata, spec,
-        /// context or secureParameters: the document reader reads those (a repeated object's last occurrence counts there).
+        /// The members of a KeptnTask object (or of one of its objects) the rules read, into <paramref name="fields"/>. False
+        /// for an escaped member name or a repeated metadata, spec, context or secureParameters: the document reader reads
+        /// those (a repeated object's last occurrence counts there). A repeated field counts last, as in a lookup.
         /// </summary>
-        private bool TaskMembers(KeptnTaskFields fields)
+        private bool TaskMembers(KeptnTaskFields fields, KeptnTaskMember[] members)
         {
-            bool sawMetadata = false, sawSpec = false;
+            var objectsSeen = 0;
             while (NextTaskMember())
             {
-                if (Is("apiVersion"u8))
+                var index = IndexOfCurrentName(members);
+                if (index < 0)
                 {
-                    fields.ApiVersion = Value();
-                }
-                else if (Is("kind"u8))
-                {
-                    fields.Kind = Value();
-                }
-                else if (Is("metadata"u8))
-                {
-                    if (sawMetadata || !Container(out var metadata, out var isObject, out _) || (isObject && !MetadataMembers(fields)))
+                    if (!SkipValue())
                     {
                         return false;
                     }
 
-                    (sawMetadata, fields.Metadata) = (true, metadata);
+                    continue;
                 }
-                else if (Is("spec"u8))
-                {
-                    if (sawSpec || !Container(out var spec, out var isObject, out var start) || (isObject && !SpecMembers(fields)))
-                    {
-                        return false;
-                    }
 
-                    (sawSpec, fields.Spec) = (true, spec);
+                var member = members[index];
+                if (member.Members is null)
+                {
+                    member.Set(fields, Value());
+                    continue;
+                }
+
+                var bit = 1 << index;
+                if ((objectsSeen & bit) != 0 || !Container(out var value, out var isObject, out var start) || (isObject && !TaskMembers(fields, member.Members)))
+                {
+                    return false;
+                }
+
+                objectsSeen |= bit;
+                member.Set(fields, value);
+                if (member.KeepsJson)
+                {
                     fields.SetSpecJson(_memory[start.._reader.BytesConsumed]);
-                }
-                else if (!SkipValue())
-                {
-                    return false;
-                }
-            }
-
-            return !_escapedName;
-        }
-
-        private bool MetadataMembers(KeptnTaskFields fields)
-        {
-            while (NextTaskMember())
-            {
-                if (Is("name"u8))
-                {
-                    fields.Name = Value();
-                }
-                else if (Is("generateName"u8))
-                {
-                    fields.GenerateName = Value();
-                }
-                else if (Is("namespace"u8))
-                {
-                    fields.Namespace = Value();
-                }
-                else if (Is("deletionTimestamp"u8))
-                {
-                    fields.DeletionTimestamp = Value();
-                }
-                else if (!SkipValue())
-                {
-                    return false;
-                }
-            }
-
-            return !_escapedName;
-        }
-
-        private bool SpecMembers(KeptnTaskFields fields)
-        {
-            bool sawContext = false, sawSecureParameters = false;
-            while (NextTaskMember())
-            {
-                if (Is("taskDefinition"u8))
-                {
-                    fields.TaskDefinition = Value();
-                }
-                else if (Is("context"u8))
-                {
-                    if (sawContext || !Container(out var context, out var isObject, out _) || (isObject && !ContextMembers(fields)))
-                    {
-                        return false;
-                    }
-
-                    (sawContext, fields.Context) = (true, context);
-                }
-                else if (Is("retries"u8))
-                {
-                    fields.Retries = Value();
-                }
-                else if (Is("timeout"u8))
-                {
-                    fields.Timeout = Value();
-                }
-                else if (Is("checkType"u8))
-                {
-                    fields.CheckType = Value();
-                }
-                else if (Is("secureParameters"u8))
-                {
-                    if (sawSecureParameters || !Container(out var secureParameters, out var isObject, out _) || (isObject && !SecureParametersMembers(fields)))
-                    {
-                        return false;
-                    }
-
-                    (sawSecureParameters, fields.SecureParameters) = (true, secureParameters);
-                }
-                else if (Is("app"u8))
-                {
-                    fields.App = Value();
-                }
-                else if (Is("workload"u8))
-                {
-                    fields.Workload = Value();
-                }
-                else if (!SkipValue())
-                {
-                    return false;
-                }
-            }
-
-            return !_escapedName;
-        }
-
-        private bool ContextMembers(KeptnTaskFields fields)
-        {
-            while (NextTaskMember())
-            {
-                if (Is("appName"u8))
-                {
-                    fields.AppName = Value();
-                }
-                else if (Is("appVersion"u8))
-                {
-                    fields.AppVersion = Value();
-                }
-                else if (Is("workloadName"u8))
-                {
-                    fields.WorkloadName = Value();
-                }
-                else if (Is("workloadVersion"u8))
-                {
-                    fields.WorkloadVersion = Value();
-                }
-                else if (Is("objectType"u8))
-                {
-                    fields.ObjectType = Value();
-                }
-                else if (Is("taskType"u8))
-                {
-                    fields.TaskType = Value();
-                }
-                else if (!SkipValue())
-                {
-                    return false;
-                }
-            }
-
-            return !_escapedName;
-        }
-
-        private bool SecureParametersMembers(KeptnTaskFields fields)
-        {
-            while (NextTaskMember())
-            {
-                if (Is("secret"u8))
-                {
-                    fields.Secret = Value();
-                }
-                else if (!SkipValue())
-                {
-                    return false;
                 }
             }
 
@@ -466,7 +327,19 @@ internal static class AdmissionReviewDecoder
             return !_escapedName;
         }
 
-        private readonly bool Is(ReadOnlySpan<byte> name) => _reader.ValueSpan.SequenceEqual(name);
+        private readonly int IndexOfCurrentName(KeptnTaskMember[] members)
+        {
+            var name = _reader.ValueSpan;
+            for (var i = 0; i < members.Length; i++)
+            {
+                if (name.SequenceEqual(members[i].Name))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
 
         /// <summary>The next value as a field; a default (absent) one where the body breaks off, which fails the pass.</summary>
         private FieldValue Value()

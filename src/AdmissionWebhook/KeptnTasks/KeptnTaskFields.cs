@@ -72,37 +72,9 @@ internal sealed class KeptnTaskFields
     /// <summary>The fields of a KeptnTask object read from its document (the slow way, the offline review command).</summary>
     public static KeptnTaskFields From(JsonElement task)
     {
-        var metadata = task.Field("metadata"u8);
-        var spec = task.Field("spec"u8);
-        var context = spec.Field("context"u8);
-        var secureParameters = spec.Field("secureParameters"u8);
-        return new KeptnTaskFields
-        {
-            ApiVersion = Of(task.Field("apiVersion"u8)),
-            Kind = Of(task.Field("kind"u8)),
-            Metadata = Of(metadata),
-            Name = Of(metadata.Field("name"u8)),
-            GenerateName = Of(metadata.Field("generateName"u8)),
-            Namespace = Of(metadata.Field("namespace"u8)),
-            DeletionTimestamp = Of(metadata.Field("deletionTimestamp"u8)),
-            Spec = Of(spec),
-            _specElement = spec,
-            TaskDefinition = Of(spec.Field("taskDefinition"u8)),
-            CheckType = Of(spec.Field("checkType"u8)),
-            Retries = Of(spec.Field("retries"u8)),
-            Timeout = Of(spec.Field("timeout"u8)),
-            App = Of(spec.Field("app"u8)),
-            Workload = Of(spec.Field("workload"u8)),
-            Context = Of(context),
-            AppName = Of(context.Field("appName"u8)),
-            AppVersion = Of(context.Field("appVersion"u8)),
-            WorkloadName = Of(context.Field("workloadName"u8)),
-            WorkloadVersion = Of(context.Field("workloadVersion"u8)),
-            ObjectType = Of(context.Field("objectType"u8)),
-            TaskType = Of(context.Field("taskType"u8)),
-            SecureParameters = Of(secureParameters),
-            Secret = Of(secureParameters.Field("secret"u8)),
-        };
+        var fields = new KeptnTaskFields();
+        fields.Read(task, KeptnTaskMember.OfTask);
+        return fields;
     }
 
     /// <summary>
@@ -127,6 +99,24 @@ internal sealed class KeptnTaskFields
     /// <summary>A document of the spec the pass read, or null when the spec is an element already.</summary>
     private JsonDocument? SpecDocument() =>
         _specElement.ValueKind == JsonValueKind.Undefined ? JsonDocument.Parse(_specJson, AdmissionReviewReader.DocumentOptions) : null;
+
+    private void Read(JsonElement parent, KeptnTaskMember[] members)
+    {
+        foreach (var member in members)
+        {
+            var value = parent.Field(member.Name);
+            member.Set(this, Of(value));
+            if (member.Members is { } inner && value.ValueKind == JsonValueKind.Object)
+            {
+                Read(value, inner);
+            }
+
+            if (member.KeepsJson)
+            {
+                _specElement = value;
+            }
+        }
+    }
 
     private static FieldValue Of(JsonElement value) => value.ValueKind switch
     {
