@@ -312,7 +312,7 @@ internal static class AdmissionReviewDecoder
                 }
             }
 
-            return !_escapedName;
+            return !_escapedName && !_reader.Failed;
         }
 
         /// <summary>Moves to the next member's name in a KeptnTask object; false at the end, and for an escaped name.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 
@@ -83,8 +84,12 @@ internal readonly struct FieldValue
         }
     }
 
-    /// <summary>Only the type: for an object, an array, a boolean or null.</summary>
-    public static FieldValue OfKind(JsonValueKind kind) => new(kind, null);
+    /// <summary>Only the type: for an object, an array, a boolean or null (a string or number needs its text: <see cref="Of"/>).</summary>
+    public static FieldValue OfKind(JsonValueKind kind)
+    {
+        Debug.Assert(kind is not (JsonValueKind.String or JsonValueKind.Number), "a string or number field needs its text");
+        return new(kind, null);
+    }
 
     /// <summary>The values most tasks share, as constants instead of a new string each time.</summary>
     private static string? KnownValue(ReadOnlySpan<byte> value) => value.Length switch

@@ -79,13 +79,14 @@ internal sealed class KeptnTaskFields
 
     /// <summary>
     /// Whether the spec equals <paramref name="other"/>'s, member order aside, as the apiserver's own comparison of stored
-    /// objects goes: an UPDATE that leaves the spec alone. Only UPDATEs ask, so only they parse the two specs.
+    /// objects goes: an UPDATE that leaves the spec alone. A missing spec and a null one are the same (the apiserver
+    /// stores neither). Only UPDATEs ask, so only they parse the two specs.
     /// </summary>
     public bool SpecEquals(KeptnTaskFields other)
     {
-        if (Spec.Kind == JsonValueKind.Undefined || other.Spec.Kind == JsonValueKind.Undefined)
+        if (Spec.IsAbsent || other.Spec.IsAbsent)
         {
-            return Spec.Kind == other.Spec.Kind;
+            return Spec.IsAbsent && other.Spec.IsAbsent;
         }
 
         using var mine = SpecDocument();
@@ -100,11 +101,29 @@ internal sealed class KeptnTaskFields
     private JsonDocument? SpecDocument() =>
         _specElement.ValueKind == JsonValueKind.Undefined ? JsonDocument.Parse(_specJson, AdmissionReviewReader.DocumentOptions) : null;
 
+    /// <summary>
+    /// The members of <paramref name="parent"/> the rules read, each by its last occurrence as a lookup finds it. Names are
+    /// compared here, not looked up: a lookup unescapes every escaped name on the way and throws at one that is not valid
+    /// Unicode, which no rule would have read.
+    /// </summary>
     private void Read(JsonElement parent, KeptnTaskMember[] members)
     {
-        foreach (var member in members)
+        var values = new JsonElement[members.Length];
+        if (parent.ValueKind == JsonValueKind.Object)
         {
-            var value = parent.Field(member.Name);
+            foreach (var property in parent.EnumerateObject())
+            {
+                var index = IndexOf(members, property);
+                if (index >= 0)
+                {
+                    values[index] = property.Value;
+                }
+            }
+        }
+
+        for (var i = 0; i < members.Length; i++)
+        {
+            var (member, value) = (members[i], values[i]);
             member.Set(this, Of(value));
             if (member.Members is { } inner && value.ValueKind == JsonValueKind.Object)
             {
@@ -115,6 +134,34 @@ internal sealed class KeptnTaskFields
             {
                 _specElement = value;
             }
+        }
+    }
+
+    private static int IndexOf(KeptnTaskMember[] members, JsonProperty property)
+    {
+        var name = JsonMarshal.GetRawUtf8PropertyName(property);
+        var escaped = name.IndexOf((byte)'\\') >= 0;
+        for (var i = 0; i < members.Length; i++)
+        {
+            if (escaped ? EscapedNameIs(property, members[i].Name) : name.SequenceEqual(members[i].Name))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static bool EscapedNameIs(JsonProperty property, byte[] name)
+    {
+        try
+        {
+            return property.NameEquals(name);
+        }
+        catch (InvalidOperationException)
+        {
+            // Not valid Unicode, so none of the names above.
+            return false;
         }
     }
 

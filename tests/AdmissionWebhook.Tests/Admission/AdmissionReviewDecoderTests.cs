@@ -82,6 +82,7 @@ public sealed class AdmissionReviewDecoderTests
         { "a repeated secureParameters", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u-20","operation":"CREATE","object":{"spec":{"secureParameters":{"secret":"a"},"secureParameters":null}}}}""" },
         { "an escaped member name in the spec", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u-21","operation":"CREATE","object":{"spec":{"ret\u0072ies":1,"retries":2}}}}""" },
         { "strings in the spec that are not valid Unicode", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u-22","operation":"CREATE","object":{"metadata":{"name":"\ud800"},"spec":{"taskDefinition":"\udc00x","context":{"appName":"a\ud83d"}}}}}""" },
+        { "an object member name that is not valid Unicode, which no rule reads", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u-25","operation":"CREATE","object":{"\ud800":1,"metadata":{"\udc00x":2,"name":"a"},"spec":{"\ud800":[],"taskDefinition":"d"}}}}""" },
         { "null fields", """{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u-16","kind":null,"resource":null,"operation":null,"name":null,"namespace":null,"subResource":null,"dryRun":null,"object":null,"oldObject":null}}""" },
     };
 

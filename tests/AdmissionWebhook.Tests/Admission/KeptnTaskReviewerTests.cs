@@ -118,6 +118,23 @@ public sealed class KeptnTaskReviewerTests
     }
 
     [Theory]
+    [InlineData("""{"metadata":{"name":"helloworldtask-1"},"spec":{"taskDefinition":"x"}}""", """{"metadata":{"name":"helloworldtask-1"}}""", false)]
+    [InlineData("""{"metadata":{"name":"helloworldtask-1"}}""", """{"metadata":{"name":"helloworldtask-1"},"spec":{"taskDefinition":"x"}}""", false)]
+    [InlineData("""{"metadata":{"name":"helloworldtask-1"}}""", """{"metadata":{"name":"helloworldtask-1"}}""", true)]
+    [InlineData("""{"metadata":{"name":"helloworldtask-1"},"spec":null}""", """{"metadata":{"name":"helloworldtask-1"}}""", true)]
+    public async Task Validate_UpdateWhereASpecIsMissing_IsASpecChangeOnlyWhenTheOtherSideHasOne(string task, string storedTask, bool allowed)
+    {
+        var request = Requests.KeptnTask("UPDATE", task, storedTask);
+        using var timeout = TimeBox.NewToken();
+
+        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(request, timeout.Token));
+
+        Assert.Equal(allowed, outcome.Allowed);
+        Assert.Equal(allowed ? null : 422, outcome.Status?.Code);
+        Assert.Contains(allowed ? string.Empty : "the spec of an existing KeptnTask cannot be changed", outcome.Status?.Message ?? string.Empty, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("CREATE", false, false, "request.object")]
     [InlineData("UPDATE", false, true, "request.object")]
     [InlineData("UPDATE", true, false, "request.oldObject")]
