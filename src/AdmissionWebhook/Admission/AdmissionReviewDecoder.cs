@@ -299,7 +299,7 @@ internal static class AdmissionReviewDecoder
                 }
 
                 var bit = 1 << index;
-                if ((objectsSeen & bit) != 0 || !Container(out var value, out var isObject, out var start) || (isObject && !TaskMembers(fields, member.Members)))
+                if ((objectsSeen & bit) != 0 || !NextField(out var value, out var isObject, out var start) || (isObject && !TaskMembers(fields, member.Members)))
                 {
                     return false;
                 }
@@ -344,26 +344,19 @@ internal static class AdmissionReviewDecoder
         /// <summary>The next value as a field; a default (absent) one where the body breaks off, which fails the pass.</summary>
         private FieldValue Value()
         {
-            if (!_reader.Read())
-            {
-                return default;
-            }
-
-            var kind = KindOf(_reader.TokenType);
-            if (kind is JsonValueKind.Object or JsonValueKind.Array)
+            if (NextField(out var value, out var isObject, out _) && isObject)
             {
                 _reader.Skip();
-                return FieldValue.OfKind(kind);
             }
 
-            return FieldValue.Of(kind, _body[_reader.TokenStartIndex.._reader.BytesConsumed]);
+            return value;
         }
 
         /// <summary>
-        /// The next value of a member whose own members the rules read: for an object, the reader stays at its start for
-        /// the caller to read them; any other value is read as a field. <paramref name="start"/> is where it begins.
+        /// The next value as a field. At an object the reader stays on its start, for the caller to read its members or skip
+        /// it; an array is skipped. <paramref name="start"/> is where the value begins.
         /// </summary>
-        private bool Container(out FieldValue value, out bool isObject, out int start)
+        private bool NextField(out FieldValue value, out bool isObject, out int start)
         {
             value = default;
             isObject = false;
