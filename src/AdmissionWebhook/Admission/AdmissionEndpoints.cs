@@ -86,7 +86,7 @@ internal static partial class AdmissionEndpoints
                     else
                     {
                         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-                        deadline.CancelAfter(ReviewDeadline.For(TimeoutQuery(context.Request), options.LookupTimeout));
+                        deadline.CancelAfter(ReviewDeadline.For(TimeoutQuery(context.Request), options.LookupTimeout, Stopwatch.GetElapsedTime(started)));
                         outcome = await review(request, deadline.Token);
                     }
 

@@ -4,7 +4,8 @@ namespace AdmissionWebhook.Admission;
 
 /// <summary>
 /// How long a review may spend waiting on lookups: the configured lookup timeout, but never past the deadline the
-/// apiserver gives in <c>?timeout=</c>, less a margin for the answer to travel back.
+/// apiserver gives in <c>?timeout=</c>, less a margin for the answer to travel back and less what the review has spent
+/// already (the apiserver's clock started when it sent the request, not when the lookups begin).
 /// </summary>
 internal static class ReviewDeadline
 {
@@ -13,7 +14,7 @@ internal static class ReviewDeadline
     // The apiserver sends the same ?timeout= on every call of a webhook: the last one's parse is kept.
     private static ParsedTimeout? s_last;
 
-    public static TimeSpan For(string? timeoutQuery, TimeSpan lookupTimeout)
+    public static TimeSpan For(string? timeoutQuery, TimeSpan lookupTimeout, TimeSpan spentSoFar = default)
     {
         if (timeoutQuery is not { Length: > 0 })
         {
@@ -29,7 +30,7 @@ internal static class ReviewDeadline
 
         if (last.Timeout is { } callerTimeout)
         {
-            var available = callerTimeout - Margin;
+            var available = callerTimeout - Margin - spentSoFar;
             var floor = TimeSpan.FromMilliseconds(100);
             return available < lookupTimeout ? (available < floor ? floor : available) : lookupTimeout;
         }

@@ -17,6 +17,16 @@ public sealed class ReviewDeadlineTests
     public void TheLookupsGetTheConfiguredTimeoutButNeverOutliveTheApiServersWait(string? timeoutQuery, int expectedMilliseconds) =>
         Assert.Equal(TimeSpan.FromMilliseconds(expectedMilliseconds), ReviewDeadline.For(timeoutQuery, LookupTimeout));
 
+    [Theory]
+    [InlineData("2s", 400, 1100)]
+    [InlineData("10s", 400, 2000)]
+    [InlineData("1s", 600, 100)]
+    [InlineData(null, 900, 2000)]
+    public void TimeTheReviewSpentBeforeItsLookupsComesOffTheApiServersWait(string? timeoutQuery, int spentMilliseconds, int expectedMilliseconds) =>
+        Assert.Equal(
+            TimeSpan.FromMilliseconds(expectedMilliseconds),
+            ReviewDeadline.For(timeoutQuery, LookupTimeout, TimeSpan.FromMilliseconds(spentMilliseconds)));
+
     [Fact]
     public void EachCallerTimeoutIsHonouredWhenTheyAlternate()
     {
