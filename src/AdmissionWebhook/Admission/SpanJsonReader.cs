@@ -376,108 +376,45 @@ internal ref struct SpanJsonReader
         return p < json.Length && json[p] == (byte)'"' ? p + 1 : EscapedStringEnd(json, p, out escaped);
     }
 
-    /// <summary>
-    /// The rest of a string from <paramref name="p"/>, where something other than plain text is. A string with escapes
-    /// (the last-applied annotation: a quote escaped every few bytes) is walked 16 bytes at a time, handling each special
-    /// byte of a block from one comparison instead of comparing again after every escape.
-    /// </summary>
+    /// <summary>The rest of a string from <paramref name="p"/>, where something other than plain text is.</summary>
     private static int EscapedStringEnd(ReadOnlySpan<byte> json, int p, out bool escaped)
     {
         escaped = false;
-        if (Vector128.IsHardwareAccelerated)
-        {
-            ref var first = ref MemoryMarshal.GetReference(json);
-            while (json.Length - p >= Vector128<byte>.Count)
-            {
-                var mask = SpecialBytes(ref first, p);
-                var next = p + Vector128<byte>.Count;
-                while (mask != 0)
-                {
-                    if (!PastEscape(json, p + BitOperations.TrailingZeroCount(mask), out next))
-                    {
-                        return next;
-                    }
-
-                    escaped = true;
-                    var consumed = next - p;
-                    if (consumed >= Vector128<byte>.Count)
-                    {
-                        break;
-                    }
-
-                    mask &= ~0u << consumed;
-                    next = p + Vector128<byte>.Count;
-                }
-
-                p = next;
-            }
-        }
-
-        // The last bytes, fewer than a block, one at a time.
         while (true)
         {
-            p += CountPlain(json, p);
             if (p >= json.Length)
             {
                 return -1;
             }
 
-            if (!PastEscape(json, p, out p))
+            var c = json[p];
+            if (c == (byte)'"')
             {
-                return p;
+                return p + 1;
+            }
+
+            if (c != (byte)'\\' || p + 1 >= json.Length)
+            {
+                return -1;
             }
 
             escaped = true;
+            switch (json[p + 1])
+            {
+                case (byte)'"' or (byte)'\\' or (byte)'/' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t':
+                    p += 2;
+                    break;
+                case (byte)'u' when p + 5 < json.Length &&
+                    char.IsAsciiHexDigit((char)json[p + 2]) && char.IsAsciiHexDigit((char)json[p + 3]) &&
+                    char.IsAsciiHexDigit((char)json[p + 4]) && char.IsAsciiHexDigit((char)json[p + 5]):
+                    p += 6;
+                    break;
+                default:
+                    return -1;
+            }
+
+            p += CountPlain(json, p);
         }
-    }
-
-    /// <summary>
-    /// At a string's special byte <paramref name="at"/>: true past an escape (<paramref name="next"/> after it); false
-    /// with <paramref name="next"/> after the closing quote, or -1 for a bad escape or a control character.
-    /// </summary>
-    private static bool PastEscape(ReadOnlySpan<byte> json, int at, out int next)
-    {
-        switch (json[at])
-        {
-            case (byte)'"':
-                next = at + 1;
-                return false;
-            case (byte)'\\':
-                next = EscapeEnd(json, at);
-                return next >= 0;
-            default:
-                next = -1;
-                return false;
-        }
-    }
-
-    /// <summary>A bit for each byte of the 16 from <paramref name="p"/> that a string must attend to: quote, backslash, control character.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint SpecialBytes(ref byte first, int p)
-    {
-        var block = Vector128.LoadUnsafe(ref first, (nuint)p);
-        var special = Vector128.Equals(block, Vector128.Create((byte)'"')) |
-            Vector128.Equals(block, Vector128.Create((byte)'\\')) |
-            Vector128.LessThan(block, Vector128.Create((byte)0x20));
-        return special.ExtractMostSignificantBits();
-    }
-
-    /// <summary>Where the escape sequence whose backslash is at <paramref name="p"/> ends; -1 when it is none.</summary>
-    private static int EscapeEnd(ReadOnlySpan<byte> json, int p)
-    {
-        if (p + 1 >= json.Length)
-        {
-            return -1;
-        }
-
-        return json[p + 1] switch
-        {
-            (byte)'"' or (byte)'\\' or (byte)'/' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t' => p + 2,
-            (byte)'u' when p + 5 < json.Length &&
-                char.IsAsciiHexDigit((char)json[p + 2]) && char.IsAsciiHexDigit((char)json[p + 3]) &&
-                char.IsAsciiHexDigit((char)json[p + 4]) && char.IsAsciiHexDigit((char)json[p + 5]) => p + 6,
-            _ => -1,
-        };
     }
 
     /// <summary>How many bytes from <paramref name="start"/> need no attention in a string: all but the quote, the backslash and control characters.</summary>
@@ -490,7 +427,12 @@ internal ref struct SpanJsonReader
             ref var first = ref MemoryMarshal.GetReference(json);
             while (json.Length - p >= Vector128<byte>.Count)
             {
-                var mask = SpecialBytes(ref first, p);
+                var block = Vector128.LoadUnsafe(ref first, (nuint)p);
+
+                var special = Vector128.Equals(block, Vector128.Create((byte)'"')) |
+                    Vector128.Equals(block, Vector128.Create((byte)'\\')) |
+                    Vector128.LessThan(block, Vector128.Create((byte)0x20));
+                var mask = special.ExtractMostSignificantBits();
                 if (mask != 0)
                 {
                     return p - start + BitOperations.TrailingZeroCount(mask);
