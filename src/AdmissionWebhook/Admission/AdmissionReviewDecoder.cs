@@ -455,29 +455,12 @@ internal static class AdmissionReviewDecoder
                     return false;
                 }
 
-                value = KnownValue(_reader.ValueSpan) ?? Encoding.ASCII.GetString(_reader.ValueSpan);
+                value = KnownValues.Of(_reader.ValueSpan) ?? Encoding.ASCII.GetString(_reader.ValueSpan);
                 return true;
             }
 
             return _reader.TokenType == JsonTokenType.Null;
         }
-
-        /// <summary>The values every KeptnTask review repeats, as constants instead of a new string each time.</summary>
-        private static string? KnownValue(ReadOnlySpan<byte> value) => value.Length switch
-        {
-            2 when value.SequenceEqual("v1"u8) => "v1",
-            6 when value.SequenceEqual("CREATE"u8) => "CREATE",
-            6 when value.SequenceEqual("UPDATE"u8) => "UPDATE",
-            6 when value.SequenceEqual("DELETE"u8) => "DELETE",
-            7 when value.SequenceEqual("v1beta1"u8) => "v1beta1",
-            8 when value.SequenceEqual("v1alpha1"u8) => "v1alpha1",
-            8 when value.SequenceEqual("v1alpha2"u8) => "v1alpha2",
-            8 when value.SequenceEqual("v1alpha3"u8) => "v1alpha3",
-            9 when value.SequenceEqual("KeptnTask"u8) => KeptnTaskVersion.Kind,
-            10 when value.SequenceEqual("keptntasks"u8) => KeptnTaskVersion.Resource,
-            18 when value.SequenceEqual("lifecycle.keptn.sh"u8) => KeptnTaskVersion.Group,
-            _ => null,
-        };
 
         private bool DryRun()
         {

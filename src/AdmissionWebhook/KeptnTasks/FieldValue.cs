@@ -73,7 +73,7 @@ internal readonly struct FieldValue
                 var content = raw[1..^1];
                 if (content.IndexOf((byte)'\\') < 0 && Ascii.IsValid(content))
                 {
-                    return new FieldValue(kind, KnownValue(content) ?? Encoding.ASCII.GetString(content));
+                    return new FieldValue(kind, KnownValues.Of(content) ?? Encoding.ASCII.GetString(content));
                 }
 
                 return new FieldValue(kind, raw.ToArray());
@@ -90,20 +90,6 @@ internal readonly struct FieldValue
         Debug.Assert(kind is not (JsonValueKind.String or JsonValueKind.Number), "a string or number field needs its text");
         return new(kind, null);
     }
-
-    /// <summary>The values most tasks share, as constants instead of a new string each time.</summary>
-    private static string? KnownValue(ReadOnlySpan<byte> value) => value.Length switch
-    {
-        0 => string.Empty,
-        3 when value.SequenceEqual("pre"u8) => "pre",
-        3 when value.SequenceEqual("App"u8) => "App",
-        4 when value.SequenceEqual("post"u8) => "post",
-        8 when value.SequenceEqual("Workload"u8) => "Workload",
-        9 when value.SequenceEqual("KeptnTask"u8) => KeptnTaskVersion.Kind,
-        9 when value.SequenceEqual("promotion"u8) => "promotion",
-        21 when value.SequenceEqual("lifecycle.keptn.sh/v1"u8) => "lifecycle.keptn.sh/v1",
-        _ => null,
-    };
 
     private static string Decode(byte[] encoded)
     {
