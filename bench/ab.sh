@@ -3,8 +3,13 @@
 # warm-up each, then interleaved rounds (A, B, A, B, ...). Per round: requests/s, server CPU per review (utime+stime of
 # the process over the requests answered) and p99. Medians at the end. Run bench/run.sh once first (it publishes the
 # webhook and makes the certificate in bench/.out).
+# --together loads both at once instead (16 connections each, one wrk per side, both on CPU 1) and compares CPU per
+# review round by round. On this VM the machine's speed drifts by 5-10% between rounds, more than most changes are
+# worth; loaded together, both sides share every moment of it, so B/A moves by about ±1% from round to round (an A/A
+# run: median 0.995, spread 0.010). Use it to decide whether a change costs or saves CPU; requests/s and latency
+# under the real load are what bench/run.sh and the interleaved mode measure.
 # Usage: bench/ab.sh [--a DIR] [--b DIR] [--env-a "K=V ..."] [--env-b "K=V ..."] [--body FILE] [--path PATH]
-#   [--warmup S] [--rounds N] [--duration S]
+#   [--warmup S] [--rounds N] [--duration S] [--together]
 # Example: bench/ab.sh --env-b "DOTNET_TieredPGO=0" --body bench/bodies/create-valid-undefaulted.json --path /mutate
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -13,9 +18,10 @@ log_tag=ab
 source "$root/bench/lib/processes.sh"
 
 a="$out/webhook" b="$out/webhook" env_a="" env_b="" body="$root/bench/bodies/create-duplicate.json" path=/validate
-warmup=40 rounds=6 duration=5
+warmup=40 rounds=6 duration=5 together=0
 while [[ $# -gt 0 ]]; do
   case $1 in
+    --together) together=1; shift; continue ;;
     --a) a=$2 ;; --b) b=$2 ;; --env-a) env_a=$2 ;; --env-b) env_b=$2 ;; --body) body=$2 ;; --path) path=$2 ;;
     --warmup) warmup=$2 ;; --rounds) rounds=$2 ;; --duration) duration=$2 ;;
     *) die "unknown option $1" ;;
@@ -64,6 +70,46 @@ cpu = (float(sys.argv[3]) - float(sys.argv[2])) / int(sys.argv[4])
 print(round(requests / seconds), round(cpu * 1e9 / max(requests, 1)), fields["p99_us"])
 PY
 }
+
+if [[ $together == 1 ]]; then
+  # Each side gets about half the core: the warm-up runs twice as long, so each sees as many requests as alone.
+  [[ $warmup == 40 ]] && warmup=60
+  [[ $duration == 5 ]] && duration=8
+  [[ $rounds == 6 ]] && rounds=8
+  together_round() { # together_round SECONDS: prints "requests-A cpu-ticks-A requests-B cpu-ticks-B"
+    local a0 b0 wa wb
+    a0=$(awk '{print $14 + $15}' "/proc/$pid_a/stat") b0=$(awk '{print $14 + $15}' "/proc/$pid_b/stat")
+    taskset -c 1 wrk -t1 -c16 -d"$1"s -s "$root/bench/wrk/review.lua" "https://127.0.0.1:$port_a$path?timeout=10s" >"$work/wrk-A" &
+    wa=$!
+    taskset -c 1 wrk -t1 -c16 -d"$1"s -s "$root/bench/wrk/review.lua" "https://127.0.0.1:$port_b$path?timeout=10s" >"$work/wrk-B" &
+    wb=$!
+    wait "$wa" "$wb"
+    echo "$(grep -o 'requests=[0-9]*' "$work/wrk-A" | cut -d= -f2) $(($(awk '{print $14 + $15}' "/proc/$pid_a/stat") - a0))" \
+      "$(grep -o 'requests=[0-9]*' "$work/wrk-B" | cut -d= -f2) $(($(awk '{print $14 + $15}' "/proc/$pid_b/stat") - b0))"
+  }
+  log "warm-up ${warmup} s, both at once"
+  together_round "$warmup" >/dev/null
+  : >"$work/rounds"
+  for i in $(seq "$rounds"); do
+    together_round "$duration" >>"$work/rounds"
+  done
+  python3 - "$work/rounds" "$(getconf CLK_TCK)" "$a" "$env_a" "$b" "$env_b" <<'PY'
+import statistics, sys
+rows = [list(map(int, line.split())) for line in open(sys.argv[1])]
+if any(row[0] == 0 or row[2] == 0 for row in rows):
+    sys.exit("a round answered no requests: check --body and --path")
+tick = int(sys.argv[2])
+cpu_a = [row[1] / tick / row[0] * 1e6 for row in rows]
+cpu_b = [row[3] / tick / row[2] * 1e6 for row in rows]
+ratios = [b / a for a, b in zip(cpu_a, cpu_b)]
+for side, cpu, directory, env in (("A", cpu_a, sys.argv[3], sys.argv[4]), ("B", cpu_b, sys.argv[5], sys.argv[6])):
+    print(f"{side} {directory} {env or '(default environment)'}")
+    print(f"  CPU per review, µs: {' '.join(f'{x:.1f}' for x in cpu)}  median {statistics.median(cpu):.1f}")
+print(f"B/A CPU per review, per round: {' '.join(f'{x:.3f}' for x in ratios)}")
+print(f"  median {statistics.median(ratios):.3f}, spread (stdev) {statistics.pstdev(ratios):.3f}")
+PY
+  exit 0
+fi
 
 log "warm-up ${warmup} s each"
 result=$(round "$pid_a" "$port_a" "$warmup")
