@@ -32,7 +32,7 @@ internal sealed class KeptnTaskValidator
         var warnings = Warnings.Limit(report.Warnings);
         if (report.Problems.Count == 0)
         {
-            return new AdmissionOutcome { Allowed = true, Warnings = warnings };
+            return warnings.Count == 0 ? AdmissionOutcome.AllowedUntouched : new AdmissionOutcome { Allowed = true, Warnings = warnings };
         }
 
         var code = CodeOf(report.Problems);

@@ -176,14 +176,21 @@ internal sealed class SpecShapeRule : IValidationRule
 
         if (!allowed.Contains(text))
         {
-            var choices = string.Join(", ", allowed.Select(choice => $"\"{choice}\""));
-            var caseHint = allowed.FirstOrDefault(choice => string.Equals(choice, text, StringComparison.OrdinalIgnoreCase)) is { Length: > 0 } match
-                ? $" (did you mean \"{match}\"?)"
-                : string.Empty;
-            report.Add(field, $"\"{NameRule.Quote(text)}\" is not one of {choices}{caseHint}");
+            ReportNotOneOf(text, field, allowed, report);
             return null;
         }
 
         return text;
+    }
+
+    // Apart from CheckOneOf: the lambdas capture the value, and a capture in CheckOneOf itself would cost every review a
+    // closure object, wrong value or not.
+    private static void ReportNotOneOf(string text, string field, string[] allowed, ValidationReport report)
+    {
+        var choices = string.Join(", ", allowed.Select(choice => $"\"{choice}\""));
+        var caseHint = allowed.FirstOrDefault(choice => string.Equals(choice, text, StringComparison.OrdinalIgnoreCase)) is { Length: > 0 } match
+            ? $" (did you mean \"{match}\"?)"
+            : string.Empty;
+        report.Add(field, $"\"{NameRule.Quote(text)}\" is not one of {choices}{caseHint}");
     }
 }

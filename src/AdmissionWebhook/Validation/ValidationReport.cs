@@ -6,14 +6,15 @@ internal sealed record Problem(string Field, string Text, int Code = 422);
 /// <summary>What the validation rules found, collected so one answer reports every problem at once.</summary>
 internal sealed class ValidationReport
 {
-    private readonly List<Problem> _problems = [];
-    private readonly List<string> _warnings = [];
+    // Made at the first problem or warning: most reviews have neither.
+    private List<Problem>? _problems;
+    private List<string>? _warnings;
 
-    public IReadOnlyList<Problem> Problems => _problems;
+    public IReadOnlyList<Problem> Problems => _problems ?? [];
 
-    public IReadOnlyList<string> Warnings => _warnings;
+    public IReadOnlyList<string> Warnings => _warnings ?? [];
 
-    public void Add(string field, string text, int code = 422) => _problems.Add(new Problem(field, text, code));
+    public void Add(string field, string text, int code = 422) => (_problems ??= []).Add(new Problem(field, text, code));
 
-    public void Warn(string warning) => _warnings.Add(warning);
+    public void Warn(string warning) => (_warnings ??= []).Add(warning);
 }
