@@ -150,8 +150,10 @@ internal sealed class CheckTypeDerivation(IClusterState state)
         var phases = 0;
         foreach (var owner in owners)
         {
-            foreach (var list in owner.Lists)
+            // Indexed: a foreach over the IReadOnlyList would box its enumerator, once per owner and review.
+            for (var i = 0; i < owner.Lists.Count; i++)
             {
+                var list = owner.Lists[i];
                 if (list.TaskDefinitions.Contains(definition))
                 {
                     phases |= 1 << (int)list.Phase;
@@ -202,10 +204,18 @@ internal sealed class CheckTypeDerivation(IClusterState state)
     private readonly record struct Searched(string Kind, string Name, bool Missing = false)
     {
         public Searched(KeptnOwnerKind kind, string name)
-            : this(kind.ToString(), name)
+            : this(NameOf(kind), name)
         {
         }
 
         public override string ToString() => Missing ? $"{Kind} {Name} (missing)" : $"{Kind} {Name}";
+
+        // Not kind.ToString(): that boxes the enum, once per owner looked at in every review.
+        private static string NameOf(KeptnOwnerKind kind) => kind switch
+        {
+            KeptnOwnerKind.KeptnWorkload => nameof(KeptnOwnerKind.KeptnWorkload),
+            KeptnOwnerKind.KeptnApp => nameof(KeptnOwnerKind.KeptnApp),
+            _ => nameof(KeptnOwnerKind.KeptnAppContext),
+        };
     }
 }
