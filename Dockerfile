@@ -24,7 +24,6 @@ COPY --from=build --chown=0:0 /app ./
 ENV ASPNETCORE_HTTP_PORTS= \
     DOTNET_gcServer=0 \
     DOTNET_GCgen0size=0x400000 \
-    DOTNET_ReadyToRun=0 \
     Webhook__HttpsPort=8443 \
     Webhook__HealthPort=8080
 USER 64198:64198
