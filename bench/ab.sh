@@ -7,9 +7,10 @@
 # review round by round. On this VM the machine's speed drifts by 5-10% between rounds, more than most changes are
 # worth; loaded together, both sides share every moment of it, so B/A moves by about ±1% from round to round (an A/A
 # run: median 0.995, spread 0.010). Use it to decide whether a change of code costs or saves CPU; requests/s and latency
-# under the real load are what bench/run.sh and the interleaved mode measure. It cannot judge scheduling settings: with
-# two processes on one core, a thread that spins takes time the other side would use (the thread pool's spin limit at
-# 0 saved 5.7% together and nothing alone, docs/performance.md).
+# under the real load are what bench/run.sh and the interleaved mode measure. Only a change in the work done per review
+# carries over from it. Two processes on one core also share its caches and its time, so --together exaggerates how a
+# setting of code placement or of waiting does: DOTNET_ReadyToRun=0 saved 3% together and nothing alone, the thread
+# pool's spin limit at 0 saved 5.7% together and nothing alone (docs/performance.md, tenth session).
 # Usage: bench/ab.sh [--a DIR] [--b DIR] [--env-a "K=V ..."] [--env-b "K=V ..."] [--body FILE] [--path PATH]
 #   [--warmup S] [--rounds N] [--duration S] [--together]
 # Example: bench/ab.sh --env-b "DOTNET_TieredPGO=0" --body bench/bodies/create-valid-undefaulted.json --path /mutate
