@@ -170,3 +170,10 @@ public sealed class SharedWebhookServer : ICollectionFixture<WebhookServer>
 {
     public const string Name = "webhook server";
 }
+
+/// <summary>Tests that time answers run alone, once the parallel ones are done.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TimedTests
+{
+    public const string Name = "timed";
+}
