@@ -21,7 +21,7 @@ log_tag=ab
 source "$root/bench/lib/processes.sh"
 
 a="$out/webhook" b="$out/webhook" env_a="" env_b="" body="$root/bench/bodies/create-duplicate.json" path=/validate
-warmup=40 rounds=6 duration=5 together=0
+warmup="" rounds="" duration="" together=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --together) together=1; shift; continue ;;
@@ -55,11 +55,17 @@ start B "$b" "$env_b"
 pid_b=$started_pid port_b=$started_port
 export BENCH_BODIES="$path?timeout=10s=$body"
 
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime of PID, in clock ticks
+
+load() { # load PORT CONNECTIONS SECONDS: wrk on CPU 1 against one side, its output on stdout
+  taskset -c 1 wrk -t1 -c"$2" -d"$3"s -s "$root/bench/wrk/review.lua" "https://127.0.0.1:$1$path?timeout=10s"
+}
+
 round() { # round PID PORT SECONDS: prints "req/s cpu-ns-per-review p99-us"
   local before after result
-  before=$(awk '{print $14 + $15}' "/proc/$1/stat")
-  result=$(taskset -c 1 wrk -t1 -c32 -d"$3"s -s "$root/bench/wrk/review.lua" "https://127.0.0.1:$2$path?timeout=10s" | grep RESULT)
-  after=$(awk '{print $14 + $15}' "/proc/$1/stat")
+  before=$(cpu_ticks "$1")
+  result=$(load "$2" 32 "$3" | grep RESULT)
+  after=$(cpu_ticks "$1")
   python3 - "$result" "$before" "$after" "$(getconf CLK_TCK)" <<'PY'
 import re, sys
 fields = dict(re.findall(r"(\w+)=(\d+)", sys.argv[1]))
@@ -75,20 +81,18 @@ PY
 }
 
 if [[ $together == 1 ]]; then
-  # Each side gets about half the core: the warm-up runs twice as long, so each sees as many requests as alone.
-  [[ $warmup == 40 ]] && warmup=60
-  [[ $duration == 5 ]] && duration=8
-  [[ $rounds == 6 ]] && rounds=8
+  # Each side gets about half the core: the warm-up runs longer, so each sees about as many requests as alone.
+  : "${warmup:=60}" "${rounds:=8}" "${duration:=8}"
   together_round() { # together_round SECONDS: prints "requests-A cpu-ticks-A requests-B cpu-ticks-B"
     local a0 b0 wa wb
-    a0=$(awk '{print $14 + $15}' "/proc/$pid_a/stat") b0=$(awk '{print $14 + $15}' "/proc/$pid_b/stat")
-    taskset -c 1 wrk -t1 -c16 -d"$1"s -s "$root/bench/wrk/review.lua" "https://127.0.0.1:$port_a$path?timeout=10s" >"$work/wrk-A" &
+    a0=$(cpu_ticks "$pid_a") b0=$(cpu_ticks "$pid_b")
+    load "$port_a" 16 "$1" >"$work/wrk-A" &
     wa=$!
-    taskset -c 1 wrk -t1 -c16 -d"$1"s -s "$root/bench/wrk/review.lua" "https://127.0.0.1:$port_b$path?timeout=10s" >"$work/wrk-B" &
+    load "$port_b" 16 "$1" >"$work/wrk-B" &
     wb=$!
     wait "$wa" "$wb"
-    echo "$(grep -o 'requests=[0-9]*' "$work/wrk-A" | cut -d= -f2) $(($(awk '{print $14 + $15}' "/proc/$pid_a/stat") - a0))" \
-      "$(grep -o 'requests=[0-9]*' "$work/wrk-B" | cut -d= -f2) $(($(awk '{print $14 + $15}' "/proc/$pid_b/stat") - b0))"
+    echo "$(grep -o 'requests=[0-9]*' "$work/wrk-A" | cut -d= -f2) $(($(cpu_ticks "$pid_a") - a0))" \
+      "$(grep -o 'requests=[0-9]*' "$work/wrk-B" | cut -d= -f2) $(($(cpu_ticks "$pid_b") - b0))"
   }
   log "warm-up ${warmup} s, both at once"
   together_round "$warmup" >/dev/null
@@ -114,6 +118,7 @@ PY
   exit 0
 fi
 
+: "${warmup:=40}" "${rounds:=6}" "${duration:=5}"
 log "warm-up ${warmup} s each"
 result=$(round "$pid_a" "$port_a" "$warmup")
 result=$(round "$pid_b" "$port_b" "$warmup")
