@@ -75,7 +75,7 @@ public class ReviewStepBenchmarks
     public int WriteLine()
     {
         _line.ResetWrittenCount();
-        var reason = $"{_outcome.Status!.Code} {_outcome.Status.Message}";
+        var reason = new ReviewReason(_outcome.Status!.Code, _outcome.Status.Message);
         new ReviewLine(DateTimeOffset.Now, "validate", "CREATE", _request.Namespace!, _request.Name!, _request.Uid, _outcome.Decision, reason, false, TimeSpan.FromTicks(505))
             .WriteJson(_line);
         return _line.WrittenCount;

@@ -154,7 +154,9 @@ internal static partial class AdmissionEndpoints
         var @namespace = NameRule.Quote(request.Namespace ?? string.Empty);
         var operation = NameRule.Quote(request.Operation ?? "?");
         var uid = NameRule.Quote(request.Uid);
-        var reason = outcome.Status is { } denial ? $"{denial.Code} {Shorten(denial.Message)}" : outcome.Patch.Count > 0 ? PatchOperations(outcome.Patch.Count) : null;
+        var reason = outcome.Status is { } denial ? new ReviewReason(denial.Code, denial.Message)
+            : outcome.Patch.Count > 0 ? new ReviewReason(0, PatchOperations(outcome.Patch.Count))
+            : ReviewReason.None;
         log.Reviewed(endpoint, operation, @namespace, name, uid, outcome.Decision, reason, request.DryRun, elapsed);
     }
 
@@ -192,8 +194,6 @@ internal static partial class AdmissionEndpoints
                 (request, _) => ValueTask.FromResult(reviewer.Mutate(request)));
         }
     }
-
-    private static string Shorten(string text) => text.Length <= 300 ? text : text[..297] + "...";
 
     /// <summary>
     /// Where the JSON breaks, without JsonException's message: that quotes the bad token, which can be kilobytes of the

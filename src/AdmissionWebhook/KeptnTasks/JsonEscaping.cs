@@ -13,8 +13,8 @@ namespace AdmissionWebhook.KeptnTasks;
 internal static class JsonEscaping
 {
     /// <summary>
-    /// The most bytes <see cref="Escape(Span{byte}, ReadOnlySpan{char}, bool)"/> writes for a character: a control
-    /// character as <c>\u001F</c>; a quote as rendered (<c>\\\"</c>) is four, any other character three at most.
+    /// The most bytes <see cref="Escape(Span{byte}, ReadOnlySpan{char})"/> writes for a character: a control character as
+    /// <c>\u001F</c>; any other character three at most.
     /// </summary>
     public const int MaxBytesPerChar = 6;
 
@@ -34,7 +34,7 @@ internal static class JsonEscaping
     /// end of that room and escaped forward from there: what is written never overtakes what is still to be read, since
     /// every byte yet to be read writes at least one byte and the whole fits the room.
     /// </summary>
-    public static int Escape(Span<byte> destination, ReadOnlySpan<char> text, bool quoteAsRendered = false)
+    public static int Escape(Span<byte> destination, ReadOnlySpan<char> text)
     {
         if (text.IsEmpty)
         {
@@ -54,7 +54,7 @@ internal static class JsonEscaping
         var written = 0;
         for (var next = rest.IndexOfAny(NeedsEscape); next >= 0; next = rest.IndexOfAny(NeedsEscape))
         {
-            var escape = Escape(rest[next], quoteAsRendered);
+            var escape = Escape(rest[next]);
             rest[..next].CopyTo(room[written..]);
             written += next;
             rest = rest[(next + 1)..];
@@ -66,9 +66,9 @@ internal static class JsonEscaping
         return written + rest.Length;
     }
 
-    private static ReadOnlySpan<byte> Escape(byte character, bool quoteAsRendered) => character switch
+    private static ReadOnlySpan<byte> Escape(byte character) => character switch
     {
-        (byte)'"' => quoteAsRendered ? "\\\\\\\""u8 : "\\\""u8,
+        (byte)'"' => "\\\""u8,
         (byte)'\\' => "\\\\"u8,
         (byte)'\n' => "\\n"u8,
         (byte)'\r' => "\\r"u8,

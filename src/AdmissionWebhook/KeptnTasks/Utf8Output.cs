@@ -30,10 +30,10 @@ internal ref struct Utf8Output(IBufferWriter<byte> output)
     }
 
     /// <summary>
-    /// The text escaped for JSON without quotes around (<see cref="JsonEscaping.Escape(Span{byte}, ReadOnlySpan{char}, bool)"/>), in pieces, so a huge value
+    /// The text escaped for JSON without quotes around (<see cref="JsonEscaping.Escape(Span{byte}, ReadOnlySpan{char})"/>), in pieces, so a huge value
     /// never asks for six times its size at once.
     /// </summary>
-    public void Escaped(ReadOnlySpan<char> text, bool quoteAsRendered = false)
+    public void Escaped(ReadOnlySpan<char> text)
     {
         while (!text.IsEmpty)
         {
@@ -43,7 +43,7 @@ internal ref struct Utf8Output(IBufferWriter<byte> output)
                 : JsonEscaping.PieceChars;
             var piece = text[..length];
             Ensure(piece.Length * JsonEscaping.MaxBytesPerChar);
-            _written += JsonEscaping.Escape(_span[_written..], piece, quoteAsRendered);
+            _written += JsonEscaping.Escape(_span[_written..], piece);
             text = text[length..];
         }
     }

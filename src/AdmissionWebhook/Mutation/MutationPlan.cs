@@ -5,7 +5,8 @@ namespace AdmissionWebhook.Mutation;
 /// <summary>What the mutations decided: patch operations, warnings and the audit annotations that explain them.</summary>
 internal sealed class MutationPlan
 {
-    private readonly List<PatchOperation> _operations = [];
+    // Room for every operation the mutations make (five at most): the list never grows into a second array.
+    private readonly List<PatchOperation> _operations = new(5);
     private readonly List<string> _warnings = [];
     private readonly Dictionary<string, string> _auditAnnotations = new(StringComparer.Ordinal);
 

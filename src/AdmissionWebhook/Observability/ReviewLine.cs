@@ -11,7 +11,7 @@ namespace AdmissionWebhook.Observability;
 /// that was a tenth of a review's CPU (docs/performance.md). ReviewLineTests hold it to Serilog's output.
 /// </summary>
 internal readonly record struct ReviewLine(
-    DateTimeOffset Timestamp, string Endpoint, string Operation, string Namespace, string Name, string Uid, string Decision, string Reason, bool DryRun, TimeSpan Elapsed)
+    DateTimeOffset Timestamp, string Endpoint, string Operation, string Namespace, string Name, string Uid, string Decision, ReviewReason Reason, bool DryRun, TimeSpan Elapsed)
 {
     private static readonly byte[] EventIdHash = Encoding.UTF8.GetBytes(
         $"\"@i\":\"{Serilog.Formatting.Compact.EventIdHash.Compute(ReviewLog.Template.Text):x8}\"");
@@ -48,7 +48,9 @@ internal readonly record struct ReviewLine(
         Property(ref output, ",\"Name\":\""u8, Name);
         Property(ref output, ",\"Uid\":\""u8, Uid);
         Property(ref output, ",\"Decision\":\""u8, Decision);
-        Property(ref output, ",\"Reason\":\""u8, Reason);
+        output.Write(",\"Reason\":\""u8);
+        WriteReason(ref output, json: true);
+        output.Write("\""u8);
         output.Write(DryRun ? ",\"DryRun\":true,\"DurationMs\":"u8 : ",\"DryRun\":false,\"DurationMs\":"u8);
         RoundTripMilliseconds(ref output, Elapsed);
         output.Write(Tail);
@@ -56,8 +58,9 @@ internal readonly record struct ReviewLine(
     }
 
     /// <summary>
-    /// The template rendered: for the text line as <c>{Message:lj}</c> does (strings as they are, the rest as JSON); for
-    /// "@m" as Serilog renders by default (strings in quotes, a quote inside as \", True/False), then JSON-escaped whole.
+    /// The template rendered: strings as they are (the template's <c>:l</c>), for "@m" then JSON-escaped; DryRun as
+    /// Serilog renders a bool, <c>True</c>/<c>False</c> in "@m" and JSON's <c>true</c>/<c>false</c> in the text line's
+    /// <c>{Message:lj}</c>.
     /// </summary>
     private void WriteMessage(ref Utf8Output output, bool json)
     {
@@ -73,7 +76,7 @@ internal readonly record struct ReviewLine(
         output.Write(": "u8);
         Value(ref output, Decision, json);
         output.Write(" "u8);
-        Value(ref output, Reason, json);
+        WriteReason(ref output, json);
         output.Write((json, DryRun) switch
         {
             (true, true) => " dryRun=True in "u8,
@@ -85,18 +88,33 @@ internal readonly record struct ReviewLine(
         output.Write(" ms"u8);
     }
 
-    /// <summary>A string value of the message: for "@m" Serilog's <c>"value"</c> with inner quotes as <c>\"</c>, JSON-escaped.</summary>
-    private static void Value(ref Utf8Output output, string value, bool json)
+    /// <summary>A string value of the message, as the template's <c>:l</c> renders it: as it is, JSON-escaped for "@m".</summary>
+    private static void Value(ref Utf8Output output, ReadOnlySpan<char> value, bool json)
     {
-        if (!json)
+        if (json)
+        {
+            output.Escaped(value);
+        }
+        else
         {
             output.Utf8(value);
-            return;
+        }
+    }
+
+    /// <summary>The reason as <see cref="ReviewReason.ToString"/> spells it, written in pieces.</summary>
+    private void WriteReason(ref Utf8Output output, bool json)
+    {
+        if (Reason.Code > 0)
+        {
+            output.Formatted(Reason.Code);
+            output.Write(" "u8);
         }
 
-        output.Write("\\\""u8);
-        output.Escaped(value, quoteAsRendered: true);
-        output.Write("\\\""u8);
+        Value(ref output, Reason.ShownText, json);
+        if (Reason.IsCut)
+        {
+            output.Utf8(ReviewReason.CutMark);
+        }
     }
 
     /// <summary>A property of the JSON line; <paramref name="name"/> is <c>,"Name":"</c>.</summary>

@@ -14,7 +14,7 @@ internal sealed class ReviewLog
     public const string Category = "AdmissionWebhook.Admission";
 
     internal static readonly MessageTemplate Template = new MessageTemplateParser().Parse(
-        "{Endpoint} {Operation} {Namespace}/{Name} uid={Uid}: {Decision} {Reason} dryRun={DryRun} in {DurationMs:0.000} ms");
+        "{Endpoint:l} {Operation:l} {Namespace:l}/{Name:l} uid={Uid:l}: {Decision:l} {Reason:l} dryRun={DryRun} in {DurationMs:0.000} ms");
 
     private static readonly LogEventProperty EventId = new("EventId", new StructureValue([new("Id", new ScalarValue(1)), new("Name", new ScalarValue("Reviewed"))]));
     private static readonly LogEventPropertyValue DryRunTrue = new ScalarValue(true);
@@ -51,11 +51,11 @@ internal sealed class ReviewLog
     /// Values are written as given: the caller quotes whatever came from the request. The line goes straight to the
     /// host's stdout when Serilog writes there (<see cref="ReviewLineOutput"/>), else through Serilog as an event.
     /// </summary>
-    public void Reviewed(string endpoint, string operation, string @namespace, string name, string uid, string decision, string? reason, bool dryRun, TimeSpan elapsed)
+    public void Reviewed(string endpoint, string operation, string @namespace, string name, string uid, string decision, ReviewReason reason, bool dryRun, TimeSpan elapsed)
     {
         if (_direct.Sink is { } stdout)
         {
-            stdout.Write(new ReviewLine(DateTimeOffset.Now, endpoint, operation, @namespace, name, uid, decision, reason ?? string.Empty, dryRun, elapsed));
+            stdout.Write(new ReviewLine(DateTimeOffset.Now, endpoint, operation, @namespace, name, uid, decision, reason, dryRun, elapsed));
             return;
         }
 
@@ -63,7 +63,7 @@ internal sealed class ReviewLog
     }
 
     /// <summary>The review line as a Serilog event, before the logger adds <c>SourceContext</c>.</summary>
-    private static LogEvent Event(DateTimeOffset timestamp, string endpoint, string operation, string @namespace, string name, string uid, string decision, string? reason, bool dryRun, TimeSpan elapsed)
+    private static LogEvent Event(DateTimeOffset timestamp, string endpoint, string operation, string @namespace, string name, string uid, string decision, ReviewReason reason, bool dryRun, TimeSpan elapsed)
     {
         LogEventProperty[] properties =
         [
@@ -73,7 +73,7 @@ internal sealed class ReviewLog
             new("Name", new ScalarValue(name)),
             new("Uid", new ScalarValue(uid)),
             DecisionProperties.GetValueOrDefault(decision) ?? new LogEventProperty("Decision", new ScalarValue(decision)),
-            new("Reason", string.IsNullOrEmpty(reason) ? NoReason : new ScalarValue(reason)),
+            new("Reason", reason == ReviewReason.None ? NoReason : new ScalarValue(reason.ToString())),
             new("DryRun", dryRun ? DryRunTrue : DryRunFalse),
             new("DurationMs", new ScalarValue(elapsed.TotalMilliseconds)),
             EventId,

@@ -16,46 +16,70 @@ namespace AdmissionWebhook.Tests.Observability;
 /// <summary>The review line written straight to UTF-8 must be the line Serilog's own formatters write for its event, byte for byte.</summary>
 public sealed class ReviewLineTests
 {
-    public static TheoryData<string, string, string, string, string, string, string?, bool, double> Reviews => new()
+    public static TheoryData<string, string, string, string, string, string, int, string?, bool, double> Reviews => new()
     {
-        { "validate", "CREATE", "podtato-kubectl", "frontend-entry-check-7", "08a1ab4e-214c-4dd9-9174-d4103a732b58", "allowed", null, false, 0.0114 },
-        { "mutate", "CREATE", "podtato-kubectl", "frontend-entry-check-7", "u-2", "patched", "5 patch operations", true, 12.34567 },
-        { "validate", "CREATE", "podtato-kubectl", "helloworldtask-1", "u-3", "denied", "409 KeptnTask \"helloworldtask-1\" cannot be created: metadata.name: create this one as \"helloworldtask-2\"", false, 1234.5 },
-        { "validate", "UPDATE", "ns", NameRule.Quote("evil\r\n[01:02:03 INF] forged\u001b[2J\"\\" + new string('x', 100)), "u-4", "denied", "422 spec: a \\ backslash, a \"quote\", a\ttab and a\u0001", false, 0 },
-        { "mutate", "?", string.Empty, "tâsk-ü-日本", string.Empty, "allowed", string.Empty, false, 0.5 },
-        { "validate", "CREATE", "n", "t", "u-5", "denied", string.Concat(Enumerable.Repeat("422 \"日本\" \\ \n", 60)), false, 3 },
-        { "other-endpoint", "DELETE", "n", "t", "u-6", "unusual-decision", null, true, 7 },
-        { "validate", "CREATE", "n", "t", "u-7", "allowed", null, false, 0.0005 },
-        { "validate", "CREATE", "n", "t", "u-8", "allowed", null, false, 0.0015 },
-        { "validate", "CREATE", "n", "t", "u-9", "allowed", null, false, 2.675 },
-        { "validate", "CREATE", "n", "t", "u-10", "allowed", null, false, 1.0004999 },
-        { "validate", "CREATE", "n", "t", "u-11", "allowed", null, false, 31_999.9995 },
-        { "validate", "CREATE", "n", "t", "u-12", "allowed", null, false, 0.0035 },
-        { "validate", "CREATE", "n", "t", "u-13", "allowed", null, false, 0.0996 },
-        { "validate", "CREATE", "n", "t", "u-14", "allowed", null, false, 12_345.6789 },
+        { "validate", "CREATE", "podtato-kubectl", "frontend-entry-check-7", "08a1ab4e-214c-4dd9-9174-d4103a732b58", "allowed", 0, null, false, 0.0114 },
+        { "mutate", "CREATE", "podtato-kubectl", "frontend-entry-check-7", "u-2", "patched", 0, "5 patch operations", true, 12.34567 },
+        { "validate", "CREATE", "podtato-kubectl", "helloworldtask-1", "u-3", "denied", 409, "KeptnTask \"helloworldtask-1\" cannot be created: metadata.name: create this one as \"helloworldtask-2\"", false, 1234.5 },
+        { "validate", "UPDATE", "ns", NameRule.Quote("evil\r\n[01:02:03 INF] forged\u001b[2J\"\\" + new string('x', 100)), "u-4", "denied", 422, "spec: a \\ backslash, a \"quote\", a\ttab and a\u0001", false, 0 },
+        { "mutate", "?", string.Empty, "tâsk-ü-日本", string.Empty, "allowed", 0, string.Empty, false, 0.5 },
+        { "validate", "CREATE", "n", "t", "u-5", "denied", 422, string.Concat(Enumerable.Repeat("\"日本\" \\ \n", 60)), false, 3 },
+        { "validate", "CREATE", "n", "t", "u-5", "denied", 422, new string('x', ReviewReason.MaxTextChars), false, 3 },
+        { "validate", "CREATE", "n", "t", "u-5", "denied", 422, new string('x', ReviewReason.MaxTextChars + 1), false, 3 },
+        { "other-endpoint", "DELETE", "n", "t", "u-6", "unusual-decision", 0, null, true, 7 },
+        { "validate", "CREATE", "n", "t", "u-7", "allowed", 0, null, false, 0.0005 },
+        { "validate", "CREATE", "n", "t", "u-8", "allowed", 0, null, false, 0.0015 },
+        { "validate", "CREATE", "n", "t", "u-9", "allowed", 0, null, false, 2.675 },
+        { "validate", "CREATE", "n", "t", "u-10", "allowed", 0, null, false, 1.0004999 },
+        { "validate", "CREATE", "n", "t", "u-11", "allowed", 0, null, false, 31_999.9995 },
+        { "validate", "CREATE", "n", "t", "u-12", "allowed", 0, null, false, 0.0035 },
+        { "validate", "CREATE", "n", "t", "u-13", "allowed", 0, null, false, 0.0996 },
+        { "validate", "CREATE", "n", "t", "u-14", "allowed", 0, null, false, 12_345.6789 },
     };
 
     [Theory]
     [MemberData(nameof(Reviews))]
-    public void TheTextAndJsonLinesAreTheOnesSerilogWrites(string endpoint, string operation, string @namespace, string name, string uid, string decision, string? reason, bool dryRun, double milliseconds)
+    public void TheTextAndJsonLinesAreTheOnesSerilogWrites(string endpoint, string operation, string @namespace, string name, string uid, string decision, int reasonCode, string? reason, bool dryRun, double milliseconds)
     {
-        var (textLine, jsonLine) = AssertSameBytesAsSerilog(endpoint, operation, @namespace, name, uid, decision, reason, dryRun, milliseconds);
+        var (textLine, jsonLine) = AssertSameBytesAsSerilog(endpoint, operation, @namespace, name, uid, decision, new ReviewReason(reasonCode, reason ?? string.Empty), dryRun, milliseconds);
 
         Assert.Contains($" uid={uid}: {decision} ", textLine, StringComparison.Ordinal);
         Assert.Equal(uid, System.Text.Json.JsonDocument.Parse(jsonLine).RootElement.GetProperty("Uid").GetString());
     }
 
+    [Fact]
+    public void ADenialsReasonIsItsCodeAndMessageCutTo300CharactersWithAnEllipsis()
+    {
+        var message = string.Concat(Enumerable.Range(0, 100).Select(i => $"{i:D3}-"));
+
+        var (textLine, jsonLine) = AssertSameBytesAsSerilog("validate", "CREATE", "n", "t", "u", "denied", new ReviewReason(422, message), false, 1);
+
+        var shown = "422 " + message[..297] + "...";
+        Assert.Equal(shown, System.Text.Json.JsonDocument.Parse(jsonLine).RootElement.GetProperty("Reason").GetString());
+        Assert.Contains($": denied {shown} dryRun=false in ", textLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheJsonMessageIsASentenceWithoutQuotesAroundEachValue()
+    {
+        var (_, jsonLine) = AssertSameBytesAsSerilog("validate", "CREATE", "podtato-kubectl", "helloworldtask-1", "u-1", "denied", new ReviewReason(409, "KeptnTask \"helloworldtask-1\" exists"), false, 2.5);
+
+        Assert.Equal(
+            "validate CREATE podtato-kubectl/helloworldtask-1 uid=u-1: denied 409 KeptnTask \"helloworldtask-1\" exists dryRun=False in 2.500 ms",
+            System.Text.Json.JsonDocument.Parse(jsonLine).RootElement.GetProperty("@m").GetString());
+    }
+
     // Facts rather than theory rows: xunit's serialisation of theory data would not keep a lone surrogate.
     [Fact]
     public void ALoneSurrogateIsWrittenAsSerilogsUtf8OutputWritesIt() =>
-        AssertSameBytesAsSerilog("validate", "CREATE", "lone-\ud800-surrogate", "t\udc00", "u", "denied", "422 \"\ud800\"", false, 1);
+        AssertSameBytesAsSerilog("validate", "CREATE", "lone-\ud800-surrogate", "t\udc00", "u", "denied", new ReviewReason(422, "\"\ud800\""), false, 1);
 
     [Fact]
     public void EveryControlCharacterIsEscapedAsSerilogEscapesIt()
     {
         var controls = new string([.. Enumerable.Range(0, 0x20).Select(code => (char)code), '\u007f', '"', '\\']);
 
-        AssertSameBytesAsSerilog("validate", "CREATE", controls, controls, controls, "denied", controls, false, 1);
+        AssertSameBytesAsSerilog("validate", "CREATE", controls, controls, controls, "denied", new ReviewReason(422, controls), false, 1);
     }
 
     [Fact]
@@ -64,7 +88,7 @@ public sealed class ReviewLineTests
         foreach (var length in (int[])[168, 169, 170, 171, 512])
         {
             var value = new string('\u00e9', length - 1) + "\"";
-            AssertSameBytesAsSerilog("validate", "CREATE", "n", value, "u", "denied", value, false, 1);
+            AssertSameBytesAsSerilog("validate", "CREATE", "n", value, "u", "denied", new ReviewReason(422, value), false, 1);
         }
     }
 
@@ -79,7 +103,7 @@ public sealed class ReviewLineTests
         {
             var elapsed = TimeSpan.FromTicks(tick);
             var json = new ArrayBufferWriter<byte>();
-            new ReviewLine(DateTimeOffset.UnixEpoch, "validate", "CREATE", "n", "t", "u", "allowed", string.Empty, false, elapsed).WriteJson(json);
+            new ReviewLine(DateTimeOffset.UnixEpoch, "validate", "CREATE", "n", "t", "u", "allowed", ReviewReason.None, false, elapsed).WriteJson(json);
 
             var written = System.Text.Json.JsonDocument.Parse(json.WrittenMemory).RootElement.GetProperty("DurationMs").GetRawText();
             Assert.Equal(elapsed.TotalMilliseconds.ToString("R", CultureInfo.InvariantCulture), written);
@@ -89,22 +113,22 @@ public sealed class ReviewLineTests
     [Fact]
     public void AHostWithItsOwnSerilogSinksGetsTheReviewAsAnEvent()
     {
-        var logEvent = Capture(logger => new ReviewLog(logger, new ReviewLineOutput()).Reviewed("validate", "CREATE", "ns", "t", "u-7", "allowed", null, false, TimeSpan.FromMilliseconds(1)));
+        var logEvent = Capture(logger => new ReviewLog(logger, new ReviewLineOutput()).Reviewed("validate", "CREATE", "ns", "t", "u-7", "allowed", ReviewReason.None, false, TimeSpan.FromMilliseconds(1)));
 
         Assert.Same(ReviewLog.Template, logEvent.MessageTemplate);
         Assert.Equal("u-7", ((ScalarValue)logEvent.Properties["Uid"]).Value);
     }
 
     /// <summary>The event Serilog gets when no stdout sink takes the line directly, and the same review as a line.</summary>
-    private static (LogEvent Event, ReviewLine Line) Both(string endpoint, string operation, string @namespace, string name, string uid, string decision, string? reason, bool dryRun, double milliseconds)
+    private static (LogEvent Event, ReviewLine Line) Both(string endpoint, string operation, string @namespace, string name, string uid, string decision, ReviewReason reason, bool dryRun, double milliseconds)
     {
         var elapsed = TimeSpan.FromMilliseconds(milliseconds);
         var logEvent = Capture(logger => new ReviewLog(logger).Reviewed(endpoint, operation, @namespace, name, uid, decision, reason, dryRun, elapsed));
-        return (logEvent, new ReviewLine(logEvent.Timestamp, endpoint, operation, @namespace, name, uid, decision, reason ?? string.Empty, dryRun, elapsed));
+        return (logEvent, new ReviewLine(logEvent.Timestamp, endpoint, operation, @namespace, name, uid, decision, reason, dryRun, elapsed));
     }
 
     /// <summary>Both lines, byte for byte what Serilog's formatters write for the event, as UTF-8 on stdout would carry them.</summary>
-    private static (string Text, string Json) AssertSameBytesAsSerilog(string endpoint, string operation, string @namespace, string name, string uid, string decision, string? reason, bool dryRun, double milliseconds)
+    private static (string Text, string Json) AssertSameBytesAsSerilog(string endpoint, string operation, string @namespace, string name, string uid, string decision, ReviewReason reason, bool dryRun, double milliseconds)
     {
         var (logEvent, review) = Both(endpoint, operation, @namespace, name, uid, decision, reason, dryRun, milliseconds);
         var text = new ArrayBufferWriter<byte>();
