@@ -67,7 +67,7 @@ public class ReviewBenchmarks
         var request = decoded.Request!;
         var outcome = mutate
             ? _reviewer.Mutate(request)
-            : await _reviewer.ValidateAsync(request, CancellationToken.None);
+            : await _reviewer.ValidateAsync(request, ReviewDeadline.None);
         AdmissionReviewWriter.Write(_output, request.ReviewVersion, request.Uid, outcome);
         return _output.WrittenCount;
     }

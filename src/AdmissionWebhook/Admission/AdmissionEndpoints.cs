@@ -36,7 +36,7 @@ internal static partial class AdmissionEndpoints
         HttpContext context,
         string endpoint,
         AdmissionServices services,
-        Func<AdmissionRequest, CancellationToken, ValueTask<AdmissionOutcome>> review,
+        Func<AdmissionRequest, ReviewDeadline, ValueTask<AdmissionOutcome>> review,
         bool mayLookUp)
     {
         var (options, logger, metrics) = (services.Options, services.Logger, services.Metrics);
@@ -78,17 +78,11 @@ internal static partial class AdmissionEndpoints
                 AdmissionOutcome outcome;
                 try
                 {
-                    if (!mayLookUp)
-                    {
-                        // Mutation answers from the cache alone and never takes the token: no linked source and timer per review.
-                        outcome = await review(request, context.RequestAborted);
-                    }
-                    else
-                    {
-                        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-                        deadline.CancelAfter(ReviewDeadline.For(TimeoutQuery(context.Request), options.LookupTimeout, Stopwatch.GetElapsedTime(started)));
-                        outcome = await review(request, deadline.Token);
-                    }
+                    // Mutation answers from the cache alone: it gets no deadline.
+                    using var deadline = mayLookUp
+                        ? new ReviewDeadline(ReviewDeadline.For(TimeoutQuery(context.Request), options.LookupTimeout, Stopwatch.GetElapsedTime(started)), context.RequestAborted)
+                        : ReviewDeadline.None;
+                    outcome = await review(request, deadline);
 
                     context.Response.StatusCode = StatusCodes.Status200OK;
                     context.Response.ContentType = "application/json";
@@ -110,23 +104,23 @@ internal static partial class AdmissionEndpoints
         }
     }
 
-    /// <summary>The apiserver's <c>?timeout=10s</c>, read without building the request's query collection.</summary>
-    private static string? TimeoutQuery(HttpRequest request)
+    /// <summary>The apiserver's <c>?timeout=10s</c>, read without building the request's query collection or a string.</summary>
+    private static ReadOnlySpan<char> TimeoutQuery(HttpRequest request)
     {
         if (!request.QueryString.HasValue)
         {
-            return null;
+            return default;
         }
 
         foreach (var pair in new QueryStringEnumerable(request.QueryString.Value))
         {
             if (pair.EncodedName.Span.SequenceEqual("timeout"))
             {
-                return pair.DecodeValue().ToString();
+                return pair.DecodeValue().Span;
             }
         }
 
-        return null;
+        return default;
     }
 
     /// <summary>
@@ -179,8 +173,8 @@ internal static partial class AdmissionEndpoints
         ILogger Logger,
         ReviewLog ReviewLog,
         WebhookMetrics Metrics,
-        Func<AdmissionRequest, CancellationToken, ValueTask<AdmissionOutcome>> Validate,
-        Func<AdmissionRequest, CancellationToken, ValueTask<AdmissionOutcome>> Mutate)
+        Func<AdmissionRequest, ReviewDeadline, ValueTask<AdmissionOutcome>> Validate,
+        Func<AdmissionRequest, ReviewDeadline, ValueTask<AdmissionOutcome>> Mutate)
     {
         public static AdmissionServices From(IServiceProvider services)
         {

@@ -10,8 +10,8 @@ namespace AdmissionWebhook.Admission;
 /// </summary>
 internal sealed class KeptnTaskReviewer(KeptnTaskValidator validator, KeptnTaskMutator mutator)
 {
-    public ValueTask<AdmissionOutcome> ValidateAsync(AdmissionRequest request, CancellationToken cancellationToken) =>
-        Screen(request, out var task) is { } early ? ValueTask.FromResult(early) : validator.ValidateAsync(task!, cancellationToken);
+    public ValueTask<AdmissionOutcome> ValidateAsync(AdmissionRequest request, ReviewDeadline deadline) =>
+        Screen(request, out var task) is { } early ? ValueTask.FromResult(early) : validator.ValidateAsync(task!, deadline);
 
     public AdmissionOutcome Mutate(AdmissionRequest request) =>
         Screen(request, out var task) ?? mutator.Mutate(task!);

@@ -1,3 +1,4 @@
+using AdmissionWebhook.Admission;
 using AdmissionWebhook.ClusterState;
 using AdmissionWebhook.Configuration;
 
@@ -9,7 +10,7 @@ namespace AdmissionWebhook.Validation;
 /// </summary>
 internal sealed class DuplicateNameRule(IClusterState state, WebhookOptions options) : IValidationRule
 {
-    public async ValueTask CheckAsync(TaskUnderReview task, ValidationReport report, CancellationToken cancellationToken)
+    public async ValueTask CheckAsync(TaskUnderReview task, ValidationReport report, ReviewDeadline deadline)
     {
         if (task.Name is not { } name)
         {
@@ -18,7 +19,7 @@ internal sealed class DuplicateNameRule(IClusterState state, WebhookOptions opti
 
         if (task.IsCreate)
         {
-            await CheckCreateAsync(task, name, report, cancellationToken);
+            await CheckCreateAsync(task, name, report, deadline);
         }
         else
         {
@@ -26,7 +27,7 @@ internal sealed class DuplicateNameRule(IClusterState state, WebhookOptions opti
         }
     }
 
-    private async ValueTask CheckCreateAsync(TaskUnderReview task, string name, ValidationReport report, CancellationToken cancellationToken)
+    private async ValueTask CheckCreateAsync(TaskUnderReview task, string name, ValidationReport report, ReviewDeadline deadline)
     {
         if (!state.HasTask(task.Namespace, name))
         {
@@ -34,7 +35,7 @@ internal sealed class DuplicateNameRule(IClusterState state, WebhookOptions opti
         }
 
         // The cache may lag a deletion by a moment; only the source of truth may refuse.
-        var lookup = await state.ConfirmTaskAsync(task.Namespace, name, cancellationToken);
+        var lookup = await state.ConfirmTaskAsync(task.Namespace, name, deadline.Token);
         switch (lookup.Result)
         {
             case LookupResult.Found:

@@ -21,12 +21,12 @@ internal sealed class KeptnTaskValidator
         _updateRules = [duplicates];
     }
 
-    public async ValueTask<AdmissionOutcome> ValidateAsync(TaskUnderReview task, CancellationToken cancellationToken)
+    public async ValueTask<AdmissionOutcome> ValidateAsync(TaskUnderReview task, ReviewDeadline deadline)
     {
         var report = new ValidationReport();
         foreach (var rule in task.IsCreate ? _createRules : _updateRules)
         {
-            await rule.CheckAsync(task, report, cancellationToken);
+            await rule.CheckAsync(task, report, deadline);
         }
 
         var warnings = Warnings.Limit(report.Warnings);

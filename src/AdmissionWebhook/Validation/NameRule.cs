@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AdmissionWebhook.Admission;
 
 namespace AdmissionWebhook.Validation;
 
@@ -11,7 +12,7 @@ internal sealed class NameRule : IValidationRule
     /// <summary>The apiserver appends 5 random characters to a generateName prefix.</summary>
     private const int GeneratedSuffixLength = 5;
 
-    public ValueTask CheckAsync(TaskUnderReview task, ValidationReport report, CancellationToken cancellationToken)
+    public ValueTask CheckAsync(TaskUnderReview task, ValidationReport report, ReviewDeadline deadline)
     {
         var name = task.Fields.Name;
         if (!name.IsAbsent && name.Kind != JsonValueKind.String)

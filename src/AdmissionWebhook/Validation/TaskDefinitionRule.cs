@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AdmissionWebhook.Admission;
 using AdmissionWebhook.ClusterState;
 using AdmissionWebhook.Configuration;
 
@@ -10,7 +11,7 @@ namespace AdmissionWebhook.Validation;
 /// </summary>
 internal sealed class TaskDefinitionRule(IClusterState state, WebhookOptions options) : IValidationRule
 {
-    public async ValueTask CheckAsync(TaskUnderReview task, ValidationReport report, CancellationToken cancellationToken)
+    public async ValueTask CheckAsync(TaskUnderReview task, ValidationReport report, ReviewDeadline deadline)
     {
         if (task.Fields.Spec.Kind != JsonValueKind.Object)
         {
@@ -44,10 +45,10 @@ internal sealed class TaskDefinitionRule(IClusterState state, WebhookOptions opt
         }
 
         // A definition applied a moment before its task may not be in the cache yet.
-        var lookup = await state.ConfirmTaskDefinitionAsync(task.Namespace, definition, cancellationToken);
+        var lookup = await state.ConfirmTaskDefinitionAsync(task.Namespace, definition, deadline.Token);
         if (lookup.Result == LookupResult.NotFound && keptnNamespace != task.Namespace)
         {
-            lookup = await state.ConfirmTaskDefinitionAsync(keptnNamespace, definition, cancellationToken);
+            lookup = await state.ConfirmTaskDefinitionAsync(keptnNamespace, definition, deadline.Token);
         }
 
         switch (lookup.Result)

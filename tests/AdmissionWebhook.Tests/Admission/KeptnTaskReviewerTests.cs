@@ -57,7 +57,7 @@ public sealed class KeptnTaskReviewerTests
     {
         using var timeout = TimeBox.NewToken();
 
-        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(Untouched[what], timeout.Token));
+        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(Untouched[what], new ReviewDeadline(timeout.Token)));
 
         Assert.True(outcome.Allowed, what);
         Assert.Null(outcome.Status);
@@ -101,7 +101,7 @@ public sealed class KeptnTaskReviewerTests
         var request = Requests.KeptnTask("CREATE", Requests.Task("helloworldtask-1")) with { Kind = default, Resource = default };
         using var timeout = TimeBox.NewToken();
 
-        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(request, timeout.Token));
+        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(request, new ReviewDeadline(timeout.Token)));
 
         Assert.Equal(409, outcome.Status?.Code);
     }
@@ -112,7 +112,7 @@ public sealed class KeptnTaskReviewerTests
         var request = Requests.KeptnTask("CREATE", Requests.Task("helloworldtask-1")) with { Kind = default };
         using var timeout = TimeBox.NewToken();
 
-        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(request, timeout.Token));
+        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(request, new ReviewDeadline(timeout.Token)));
 
         Assert.Equal(409, outcome.Status?.Code);
     }
@@ -127,7 +127,7 @@ public sealed class KeptnTaskReviewerTests
         var request = Requests.KeptnTask("UPDATE", task, storedTask);
         using var timeout = TimeBox.NewToken();
 
-        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(request, timeout.Token));
+        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(request, new ReviewDeadline(timeout.Token)));
 
         Assert.Equal(allowed, outcome.Allowed);
         Assert.Equal(allowed ? null : 422, outcome.Status?.Code);
@@ -144,7 +144,7 @@ public sealed class KeptnTaskReviewerTests
         var request = Requests.KeptnTask(operation, withObject ? task : null, withOldObject ? task : null);
         using var timeout = TimeBox.NewToken();
 
-        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(request, timeout.Token));
+        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(request, new ReviewDeadline(timeout.Token)));
 
         Assert.False(outcome.Allowed);
         Assert.Equal(400, outcome.Status!.Code);
@@ -164,7 +164,7 @@ public sealed class KeptnTaskReviewerTests
         };
         using var timeout = TimeBox.NewToken();
 
-        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(request, timeout.Token));
+        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(request, new ReviewDeadline(timeout.Token)));
 
         Assert.Equal(new AdmissionStatus(400, StatusReasons.BadRequest, "the AdmissionReview is malformed: request.dryRun must be a boolean, not a string"), outcome.Status);
     }
@@ -175,8 +175,8 @@ public sealed class KeptnTaskReviewerTests
         var request = Requests.KeptnTask("CREATE", Requests.Task("helloworldtask-1"));
         using var timeout = TimeBox.NewToken();
 
-        var real = await TimeBox.Within(_reviewer.ValidateAsync(request, timeout.Token));
-        var dryRun = await TimeBox.Within(_reviewer.ValidateAsync(request with { DryRun = true }, timeout.Token));
+        var real = await TimeBox.Within(_reviewer.ValidateAsync(request, new ReviewDeadline(timeout.Token)));
+        var dryRun = await TimeBox.Within(_reviewer.ValidateAsync(request with { DryRun = true }, new ReviewDeadline(timeout.Token)));
 
         Assert.Equal(real.Status, dryRun.Status);
         Assert.Equal(409, dryRun.Status?.Code);
