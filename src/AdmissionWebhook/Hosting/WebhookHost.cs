@@ -74,6 +74,7 @@ internal static partial class WebhookHost
         var stdout = new StandardOutputSink(formatter, Console.OpenStandardOutput(), json);
         logger.WriteTo.Sink(stdout);
         reviewLines.Stdout = stdout;
+        reviewLines.Json = json;
 
         // The review line skips the Serilog event and is written in the same format to the same sink (ReviewLine) —
         // unless configuration adds properties or enrichers, which only the event would carry.

@@ -14,7 +14,7 @@ internal readonly record struct ReviewLine(
     DateTimeOffset Timestamp, string Endpoint, string Operation, string Namespace, string Name, string Uid, string Decision, ReviewReason Reason, bool DryRun, TimeSpan Elapsed)
 {
     private static readonly byte[] EventIdHash = Encoding.UTF8.GetBytes(
-        $"\"@i\":\"{Serilog.Formatting.Compact.EventIdHash.Compute(ReviewLog.Template.Text):x8}\"");
+        $"\"@i\":\"{Serilog.Formatting.Compact.EventIdHash.Compute(ReviewLog.JsonTemplate.Text):x8}\"");
 
     private static readonly byte[] Tail = Encoding.UTF8.GetBytes(
         $",\"EventId\":{{\"Id\":1,\"Name\":\"Reviewed\"}},\"SourceContext\":\"{ReviewLog.Category}\"}}{Environment.NewLine}");
@@ -58,9 +58,9 @@ internal readonly record struct ReviewLine(
     }
 
     /// <summary>
-    /// The template rendered: strings as they are (the template's <c>:l</c>), for "@m" then JSON-escaped; DryRun as
-    /// Serilog renders a bool, <c>True</c>/<c>False</c> in "@m" and JSON's <c>true</c>/<c>false</c> in the text line's
-    /// <c>{Message:lj}</c>.
+    /// The sentence: <see cref="ReviewLog.Template"/> for the text line, <see cref="ReviewLog.JsonTemplate"/> (no reason)
+    /// for "@m". Strings as they are (the templates' <c>:l</c>), JSON-escaped for "@m"; DryRun as Serilog renders a bool,
+    /// <c>True</c>/<c>False</c> in "@m" and JSON's <c>true</c>/<c>false</c> in the text line's <c>{Message:lj}</c>.
     /// </summary>
     private void WriteMessage(ref Utf8Output output, bool json)
     {
@@ -75,8 +75,12 @@ internal readonly record struct ReviewLine(
         Value(ref output, Uid, json);
         output.Write(": "u8);
         Value(ref output, Decision, json);
-        output.Write(" "u8);
-        WriteReason(ref output, json);
+        if (!json)
+        {
+            output.Write(" "u8);
+            WriteReason(ref output, json: false);
+        }
+
         output.Write((json, DryRun) switch
         {
             (true, true) => " dryRun=True in "u8,

@@ -13,8 +13,17 @@ internal sealed class ReviewLog
 {
     public const string Category = "AdmissionWebhook.Admission";
 
+    /// <summary>The text line's sentence: the whole review, its reason included.</summary>
     internal static readonly MessageTemplate Template = new MessageTemplateParser().Parse(
         "{Endpoint:l} {Operation:l} {Namespace:l}/{Name:l} uid={Uid:l}: {Decision:l} {Reason:l} dryRun={DryRun} in {DurationMs:0.000} ms");
+
+    /// <summary>
+    /// The JSON line's "@m": the same sentence without the reason, which the line carries once, as its Reason property. A
+    /// denial's message was most of its line twice over, and every byte of a line is formatted, queued and written while
+    /// reviews wait for the one core (docs/performance.md).
+    /// </summary>
+    internal static readonly MessageTemplate JsonTemplate = new MessageTemplateParser().Parse(
+        "{Endpoint:l} {Operation:l} {Namespace:l}/{Name:l} uid={Uid:l}: {Decision:l} dryRun={DryRun} in {DurationMs:0.000} ms");
 
     private static readonly LogEventProperty EventId = new("EventId", new StructureValue([new("Id", new ScalarValue(1)), new("Name", new ScalarValue("Reviewed"))]));
     private static readonly LogEventPropertyValue DryRunTrue = new ScalarValue(true);
@@ -59,11 +68,12 @@ internal sealed class ReviewLog
             return;
         }
 
-        _logger.Write(Event(DateTimeOffset.Now, endpoint, operation, @namespace, name, uid, decision, reason, dryRun, elapsed));
+        var template = _direct.Json ? JsonTemplate : Template;
+        _logger.Write(Event(template, DateTimeOffset.Now, endpoint, operation, @namespace, name, uid, decision, reason, dryRun, elapsed));
     }
 
     /// <summary>The review line as a Serilog event, before the logger adds <c>SourceContext</c>.</summary>
-    private static LogEvent Event(DateTimeOffset timestamp, string endpoint, string operation, string @namespace, string name, string uid, string decision, ReviewReason reason, bool dryRun, TimeSpan elapsed)
+    private static LogEvent Event(MessageTemplate template, DateTimeOffset timestamp, string endpoint, string operation, string @namespace, string name, string uid, string decision, ReviewReason reason, bool dryRun, TimeSpan elapsed)
     {
         LogEventProperty[] properties =
         [
@@ -78,7 +88,7 @@ internal sealed class ReviewLog
             new("DurationMs", new ScalarValue(elapsed.TotalMilliseconds)),
             EventId,
         ];
-        return new LogEvent(timestamp, LogEventLevel.Information, null, Template, properties);
+        return new LogEvent(timestamp, LogEventLevel.Information, null, template, properties);
     }
 }
 
@@ -93,4 +103,7 @@ internal sealed class ReviewLineOutput
 
     /// <summary>The host's stdout sink, whichever way review lines go (its drop count is a metric).</summary>
     public StandardOutputSink? Stdout { get; set; }
+
+    /// <summary>True when the host writes JSON lines: a review's event then takes <see cref="ReviewLog.JsonTemplate"/>.</summary>
+    public bool Json { get; set; }
 }

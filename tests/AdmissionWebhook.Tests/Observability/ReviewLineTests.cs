@@ -60,13 +60,15 @@ public sealed class ReviewLineTests
     }
 
     [Fact]
-    public void TheJsonMessageIsASentenceWithoutQuotesAroundEachValue()
+    public void TheJsonMessageIsASentenceWithoutQuotesAroundEachValueAndTheReasonIsWrittenOnce()
     {
-        var (_, jsonLine) = AssertSameBytesAsSerilog("validate", "CREATE", "podtato-kubectl", "helloworldtask-1", "u-1", "denied", new ReviewReason(409, "KeptnTask \"helloworldtask-1\" exists"), false, 2.5);
+        var (textLine, jsonLine) = AssertSameBytesAsSerilog("validate", "CREATE", "podtato-kubectl", "helloworldtask-1", "u-1", "denied", new ReviewReason(409, "KeptnTask \"helloworldtask-1\" exists"), false, 2.5);
 
-        Assert.Equal(
-            "validate CREATE podtato-kubectl/helloworldtask-1 uid=u-1: denied 409 KeptnTask \"helloworldtask-1\" exists dryRun=False in 2.500 ms",
-            System.Text.Json.JsonDocument.Parse(jsonLine).RootElement.GetProperty("@m").GetString());
+        var json = System.Text.Json.JsonDocument.Parse(jsonLine).RootElement;
+        Assert.Equal("validate CREATE podtato-kubectl/helloworldtask-1 uid=u-1: denied dryRun=False in 2.500 ms", json.GetProperty("@m").GetString());
+        Assert.Equal("409 KeptnTask \"helloworldtask-1\" exists", json.GetProperty("Reason").GetString());
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(jsonLine, "exists"));
+        Assert.EndsWith("uid=u-1: denied 409 KeptnTask \"helloworldtask-1\" exists dryRun=false in 2.500 ms" + Environment.NewLine, textLine, StringComparison.Ordinal);
     }
 
     // Facts rather than theory rows: xunit's serialisation of theory data would not keep a lone surrogate.
@@ -113,32 +115,37 @@ public sealed class ReviewLineTests
     [Fact]
     public void AHostWithItsOwnSerilogSinksGetsTheReviewAsAnEvent()
     {
-        var logEvent = Capture(logger => new ReviewLog(logger, new ReviewLineOutput()).Reviewed("validate", "CREATE", "ns", "t", "u-7", "allowed", ReviewReason.None, false, TimeSpan.FromMilliseconds(1)));
+        var textEvent = Capture(logger => new ReviewLog(logger, new ReviewLineOutput()).Reviewed("validate", "CREATE", "ns", "t", "u-7", "allowed", ReviewReason.None, false, TimeSpan.FromMilliseconds(1)));
+        var jsonEvent = Capture(logger => new ReviewLog(logger, new ReviewLineOutput { Json = true }).Reviewed("validate", "CREATE", "ns", "t", "u-7", "allowed", ReviewReason.None, false, TimeSpan.FromMilliseconds(1)));
 
-        Assert.Same(ReviewLog.Template, logEvent.MessageTemplate);
-        Assert.Equal("u-7", ((ScalarValue)logEvent.Properties["Uid"]).Value);
+        Assert.Same(ReviewLog.Template, textEvent.MessageTemplate);
+        Assert.Same(ReviewLog.JsonTemplate, jsonEvent.MessageTemplate);
+        Assert.Equal("u-7", ((ScalarValue)textEvent.Properties["Uid"]).Value);
+        Assert.Equal("u-7", ((ScalarValue)jsonEvent.Properties["Uid"]).Value);
     }
 
-    /// <summary>The event Serilog gets when no stdout sink takes the line directly, and the same review as a line.</summary>
-    private static (LogEvent Event, ReviewLine Line) Both(string endpoint, string operation, string @namespace, string name, string uid, string decision, ReviewReason reason, bool dryRun, double milliseconds)
+    /// <summary>The events Serilog gets in a text and in a JSON host when no stdout sink takes the line directly, and the same review as a line.</summary>
+    private static (LogEvent TextEvent, LogEvent JsonEvent, ReviewLine Line) Both(string endpoint, string operation, string @namespace, string name, string uid, string decision, ReviewReason reason, bool dryRun, double milliseconds)
     {
         var elapsed = TimeSpan.FromMilliseconds(milliseconds);
-        var logEvent = Capture(logger => new ReviewLog(logger).Reviewed(endpoint, operation, @namespace, name, uid, decision, reason, dryRun, elapsed));
-        return (logEvent, new ReviewLine(logEvent.Timestamp, endpoint, operation, @namespace, name, uid, decision, reason, dryRun, elapsed));
+        var textEvent = Capture(logger => new ReviewLog(logger).Reviewed(endpoint, operation, @namespace, name, uid, decision, reason, dryRun, elapsed));
+        var jsonEvent = Capture(logger => new ReviewLog(logger, new ReviewLineOutput { Json = true }).Reviewed(endpoint, operation, @namespace, name, uid, decision, reason, dryRun, elapsed));
+        jsonEvent = new LogEvent(textEvent.Timestamp, jsonEvent.Level, jsonEvent.Exception, jsonEvent.MessageTemplate, jsonEvent.Properties.Select(pair => new LogEventProperty(pair.Key, pair.Value)));
+        return (textEvent, jsonEvent, new ReviewLine(textEvent.Timestamp, endpoint, operation, @namespace, name, uid, decision, reason, dryRun, elapsed));
     }
 
     /// <summary>Both lines, byte for byte what Serilog's formatters write for the event, as UTF-8 on stdout would carry them.</summary>
     private static (string Text, string Json) AssertSameBytesAsSerilog(string endpoint, string operation, string @namespace, string name, string uid, string decision, ReviewReason reason, bool dryRun, double milliseconds)
     {
-        var (logEvent, review) = Both(endpoint, operation, @namespace, name, uid, decision, reason, dryRun, milliseconds);
+        var (textEvent, jsonEvent, review) = Both(endpoint, operation, @namespace, name, uid, decision, reason, dryRun, milliseconds);
         var text = new ArrayBufferWriter<byte>();
         var json = new ArrayBufferWriter<byte>();
 
         review.WriteText(text);
         review.WriteJson(json);
 
-        Assert.Equal(Encoding.UTF8.GetBytes(Render(new MessageTemplateTextFormatter(WebhookHost.TextTemplate, CultureInfo.InvariantCulture), logEvent)), text.WrittenSpan.ToArray());
-        Assert.Equal(Encoding.UTF8.GetBytes(Render(new RenderedCompactJsonFormatter(), logEvent)), json.WrittenSpan.ToArray());
+        Assert.Equal(Encoding.UTF8.GetBytes(Render(new MessageTemplateTextFormatter(WebhookHost.TextTemplate, CultureInfo.InvariantCulture), textEvent)), text.WrittenSpan.ToArray());
+        Assert.Equal(Encoding.UTF8.GetBytes(Render(new RenderedCompactJsonFormatter(), jsonEvent)), json.WrittenSpan.ToArray());
         return (Encoding.UTF8.GetString(text.WrittenSpan), Encoding.UTF8.GetString(json.WrittenSpan));
     }
 
