@@ -67,7 +67,7 @@ public class ReviewBenchmarks
         var request = decoded.Request!;
         var outcome = mutate
             ? _reviewer.Mutate(request)
-            : await _reviewer.ValidateAsync(request, ReviewDeadline.None);
+            : await _reviewer.ValidateAsync(request, LookupDeadline.None);
         AdmissionReviewWriter.Write(_output, request.ReviewVersion, request.Uid, outcome);
         return _output.WrittenCount;
     }

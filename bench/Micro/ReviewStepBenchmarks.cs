@@ -36,7 +36,7 @@ public class ReviewStepBenchmarks
         _body = File.ReadAllBytes(Path.Combine(root, "bench", "bodies", "create-duplicate.json"));
         _document = JsonDocument.Parse(_body, AdmissionReviewReader.DocumentOptions);
         _request = AdmissionReviewReader.Read(_document.RootElement, out _)!;
-        _outcome = await _reviewer.ValidateAsync(_request, ReviewDeadline.None);
+        _outcome = await _reviewer.ValidateAsync(_request, LookupDeadline.None);
     }
 
     [GlobalCleanup]
@@ -60,7 +60,7 @@ public class ReviewStepBenchmarks
     public int Read() => AdmissionReviewReader.Read(_document.RootElement, out _)!.Uid.Length;
 
     [Benchmark]
-    public async ValueTask<bool> Validate() => (await _reviewer.ValidateAsync(_request, ReviewDeadline.None)).Allowed;
+    public async ValueTask<bool> Validate() => (await _reviewer.ValidateAsync(_request, LookupDeadline.None)).Allowed;
 
     [Benchmark]
     public int WriteAnswer()

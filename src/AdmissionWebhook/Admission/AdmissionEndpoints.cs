@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using AdmissionWebhook.ClusterState;
 using AdmissionWebhook.Configuration;
 using AdmissionWebhook.Hosting;
 using AdmissionWebhook.KeptnTasks;
@@ -36,7 +37,7 @@ internal static partial class AdmissionEndpoints
         HttpContext context,
         string endpoint,
         AdmissionServices services,
-        Func<AdmissionRequest, ReviewDeadline, ValueTask<AdmissionOutcome>> review,
+        Func<AdmissionRequest, LookupDeadline, ValueTask<AdmissionOutcome>> review,
         bool mayLookUp)
     {
         var (options, logger, metrics) = (services.Options, services.Logger, services.Metrics);
@@ -80,8 +81,8 @@ internal static partial class AdmissionEndpoints
                 {
                     // Mutation answers from the cache alone: it gets no deadline.
                     using var deadline = mayLookUp
-                        ? new ReviewDeadline(ReviewDeadline.For(TimeoutQuery(context.Request), options.LookupTimeout, Stopwatch.GetElapsedTime(started)), context.RequestAborted)
-                        : ReviewDeadline.None;
+                        ? new LookupDeadline(ReviewDeadline.For(TimeoutQuery(context.Request), options.LookupTimeout, Stopwatch.GetElapsedTime(started)), context.RequestAborted)
+                        : LookupDeadline.None;
                     outcome = await review(request, deadline);
 
                     context.Response.StatusCode = StatusCodes.Status200OK;
@@ -173,8 +174,8 @@ internal static partial class AdmissionEndpoints
         ILogger Logger,
         ReviewLog ReviewLog,
         WebhookMetrics Metrics,
-        Func<AdmissionRequest, ReviewDeadline, ValueTask<AdmissionOutcome>> Validate,
-        Func<AdmissionRequest, ReviewDeadline, ValueTask<AdmissionOutcome>> Mutate)
+        Func<AdmissionRequest, LookupDeadline, ValueTask<AdmissionOutcome>> Validate,
+        Func<AdmissionRequest, LookupDeadline, ValueTask<AdmissionOutcome>> Mutate)
     {
         public static AdmissionServices From(IServiceProvider services)
         {

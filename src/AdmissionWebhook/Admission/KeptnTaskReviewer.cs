@@ -1,3 +1,4 @@
+using AdmissionWebhook.ClusterState;
 using AdmissionWebhook.KeptnTasks;
 using AdmissionWebhook.Mutation;
 using AdmissionWebhook.Validation;
@@ -10,7 +11,7 @@ namespace AdmissionWebhook.Admission;
 /// </summary>
 internal sealed class KeptnTaskReviewer(KeptnTaskValidator validator, KeptnTaskMutator mutator)
 {
-    public ValueTask<AdmissionOutcome> ValidateAsync(AdmissionRequest request, ReviewDeadline deadline) =>
+    public ValueTask<AdmissionOutcome> ValidateAsync(AdmissionRequest request, LookupDeadline deadline) =>
         Screen(request, out var task) is { } early ? ValueTask.FromResult(early) : validator.ValidateAsync(task!, deadline);
 
     public AdmissionOutcome Mutate(AdmissionRequest request) =>

@@ -107,7 +107,7 @@ internal static class ReviewCommand
         var mutation = reviewer.Mutate(request);
         var mutated = PatchApplier.Apply(JsonNode.Parse(task.Object.GetRawText())!, mutation.Patch);
         using var mutatedDocument = JsonDocument.Parse(mutated.ToJsonString());
-        var validation = await reviewer.ValidateAsync(request with { Object = KeptnTaskFields.From(mutatedDocument.RootElement) }, ReviewDeadline.None);
+        var validation = await reviewer.ValidateAsync(request with { Object = KeptnTaskFields.From(mutatedDocument.RootElement) }, LookupDeadline.None);
 
         var outcome = validation with
         {

@@ -25,10 +25,10 @@ internal interface IClusterState
     TaskListOwner? FindOwner(KeptnOwnerKind kind, string @namespace, string name);
 
     /// <summary>Asks the source of truth whether a task the cache knows of still exists (it may have been deleted a moment ago).</summary>
-    ValueTask<Lookup> ConfirmTaskAsync(string @namespace, string name, CancellationToken cancellationToken);
+    ValueTask<Lookup> ConfirmTaskAsync(string @namespace, string name, LookupDeadline deadline);
 
     /// <summary>Asks the source of truth about a definition the cache lacks (it may have been created a moment ago).</summary>
-    ValueTask<Lookup> ConfirmTaskDefinitionAsync(string @namespace, string name, CancellationToken cancellationToken);
+    ValueTask<Lookup> ConfirmTaskDefinitionAsync(string @namespace, string name, LookupDeadline deadline);
 }
 
 /// <summary>The state of one kind's cache, for readiness and metrics.</summary>

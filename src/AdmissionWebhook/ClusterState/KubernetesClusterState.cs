@@ -94,20 +94,20 @@ internal sealed partial class KubernetesClusterState : IClusterState, IHostedSer
 
     public TaskListOwner? FindOwner(KeptnOwnerKind kind, string @namespace, string name) => Store.FindOwner(kind, @namespace, name);
 
-    public ValueTask<Lookup> ConfirmTaskAsync(string @namespace, string name, CancellationToken cancellationToken) =>
-        ConfirmAsync(KeptnResource.Task, @namespace, name, cancellationToken);
+    public ValueTask<Lookup> ConfirmTaskAsync(string @namespace, string name, LookupDeadline deadline) =>
+        ConfirmAsync(KeptnResource.Task, @namespace, name, deadline);
 
-    public ValueTask<Lookup> ConfirmTaskDefinitionAsync(string @namespace, string name, CancellationToken cancellationToken) =>
-        ConfirmAsync(KeptnResource.TaskDefinition, @namespace, name, cancellationToken);
+    public ValueTask<Lookup> ConfirmTaskDefinitionAsync(string @namespace, string name, LookupDeadline deadline) =>
+        ConfirmAsync(KeptnResource.TaskDefinition, @namespace, name, deadline);
 
-    private async ValueTask<Lookup> ConfirmAsync(KeptnResource resource, string @namespace, string name, CancellationToken cancellationToken)
+    private async ValueTask<Lookup> ConfirmAsync(KeptnResource resource, string @namespace, string name, LookupDeadline deadline)
     {
-        var lookup = await GetAsync(resource, @namespace, name, cancellationToken);
+        var lookup = await GetAsync(resource, @namespace, name, deadline);
         _metrics?.Lookup(resource.Kind, lookup.Result);
         return lookup;
     }
 
-    private async ValueTask<Lookup> GetAsync(KeptnResource resource, string @namespace, string name, CancellationToken cancellationToken)
+    private async ValueTask<Lookup> GetAsync(KeptnResource resource, string @namespace, string name, LookupDeadline deadline)
     {
         // _versions is written by discovery on another thread: read it only once the volatile _discovered says it is complete.
         if (!_discovered)
@@ -120,7 +120,7 @@ internal sealed partial class KubernetesClusterState : IClusterState, IHostedSer
             return Lookup.NotFound;
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
         timeout.CancelAfter(_options.LookupTimeout);
         try
         {

@@ -63,9 +63,9 @@ internal sealed class ManifestClusterState : IClusterState
 
     public TaskListOwner? FindOwner(KeptnOwnerKind kind, string @namespace, string name) => Store.FindOwner(kind, @namespace, name);
 
-    public ValueTask<Lookup> ConfirmTaskAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+    public ValueTask<Lookup> ConfirmTaskAsync(string @namespace, string name, LookupDeadline deadline) =>
         ValueTask.FromResult(Lookup.FromCache(Store.HasTask(@namespace, name)));
 
-    public ValueTask<Lookup> ConfirmTaskDefinitionAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+    public ValueTask<Lookup> ConfirmTaskDefinitionAsync(string @namespace, string name, LookupDeadline deadline) =>
         ValueTask.FromResult(Lookup.FromCache(Store.HasTaskDefinition(@namespace, name)));
 }

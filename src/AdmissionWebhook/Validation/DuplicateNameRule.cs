@@ -1,4 +1,3 @@
-using AdmissionWebhook.Admission;
 using AdmissionWebhook.ClusterState;
 using AdmissionWebhook.Configuration;
 
@@ -10,7 +9,7 @@ namespace AdmissionWebhook.Validation;
 /// </summary>
 internal sealed class DuplicateNameRule(IClusterState state, WebhookOptions options) : IValidationRule
 {
-    public async ValueTask CheckAsync(TaskUnderReview task, ValidationReport report, ReviewDeadline deadline)
+    public async ValueTask CheckAsync(TaskUnderReview task, ValidationReport report, LookupDeadline deadline)
     {
         if (task.Name is not { } name)
         {
@@ -27,7 +26,7 @@ internal sealed class DuplicateNameRule(IClusterState state, WebhookOptions opti
         }
     }
 
-    private async ValueTask CheckCreateAsync(TaskUnderReview task, string name, ValidationReport report, ReviewDeadline deadline)
+    private async ValueTask CheckCreateAsync(TaskUnderReview task, string name, ValidationReport report, LookupDeadline deadline)
     {
         if (!state.HasTask(task.Namespace, name))
         {
@@ -35,7 +34,7 @@ internal sealed class DuplicateNameRule(IClusterState state, WebhookOptions opti
         }
 
         // The cache may lag a deletion by a moment; only the source of truth may refuse.
-        var lookup = await state.ConfirmTaskAsync(task.Namespace, name, deadline.Token);
+        var lookup = await state.ConfirmTaskAsync(task.Namespace, name, deadline);
         switch (lookup.Result)
         {
             case LookupResult.Found:

@@ -21,7 +21,7 @@ internal sealed class KeptnTaskValidator
         _updateRules = [duplicates];
     }
 
-    public async ValueTask<AdmissionOutcome> ValidateAsync(TaskUnderReview task, ReviewDeadline deadline)
+    public async ValueTask<AdmissionOutcome> ValidateAsync(TaskUnderReview task, LookupDeadline deadline)
     {
         var report = new ValidationReport();
         foreach (var rule in task.IsCreate ? _createRules : _updateRules)

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AdmissionWebhook.Admission;
+using AdmissionWebhook.ClusterState;
 
 namespace AdmissionWebhook.Validation;
 
@@ -12,7 +12,7 @@ internal sealed class NameRule : IValidationRule
     /// <summary>The apiserver appends 5 random characters to a generateName prefix.</summary>
     private const int GeneratedSuffixLength = 5;
 
-    public ValueTask CheckAsync(TaskUnderReview task, ValidationReport report, ReviewDeadline deadline)
+    public ValueTask CheckAsync(TaskUnderReview task, ValidationReport report, LookupDeadline deadline)
     {
         var name = task.Fields.Name;
         if (!name.IsAbsent && name.Kind != JsonValueKind.String)

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AdmissionWebhook.Admission;
+using AdmissionWebhook.ClusterState;
 using AdmissionWebhook.KeptnTasks;
 
 namespace AdmissionWebhook.Validation;
@@ -13,7 +13,7 @@ internal sealed class SpecShapeRule : IValidationRule
     private static readonly string[] ObjectTypes = ["", "Workload", "App"];
     private static readonly string[] Phases = ["", "pre", "post", "promotion"];
 
-    public ValueTask CheckAsync(TaskUnderReview task, ValidationReport report, ReviewDeadline deadline)
+    public ValueTask CheckAsync(TaskUnderReview task, ValidationReport report, LookupDeadline deadline)
     {
         var fields = task.Fields;
         if (fields.Spec.Kind != JsonValueKind.Object)

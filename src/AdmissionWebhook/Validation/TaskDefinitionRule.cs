@@ -1,5 +1,4 @@
 using System.Text.Json;
-using AdmissionWebhook.Admission;
 using AdmissionWebhook.ClusterState;
 using AdmissionWebhook.Configuration;
 
@@ -11,7 +10,7 @@ namespace AdmissionWebhook.Validation;
 /// </summary>
 internal sealed class TaskDefinitionRule(IClusterState state, WebhookOptions options) : IValidationRule
 {
-    public async ValueTask CheckAsync(TaskUnderReview task, ValidationReport report, ReviewDeadline deadline)
+    public async ValueTask CheckAsync(TaskUnderReview task, ValidationReport report, LookupDeadline deadline)
     {
         if (task.Fields.Spec.Kind != JsonValueKind.Object)
         {
@@ -45,10 +44,10 @@ internal sealed class TaskDefinitionRule(IClusterState state, WebhookOptions opt
         }
 
         // A definition applied a moment before its task may not be in the cache yet.
-        var lookup = await state.ConfirmTaskDefinitionAsync(task.Namespace, definition, deadline.Token);
+        var lookup = await state.ConfirmTaskDefinitionAsync(task.Namespace, definition, deadline);
         if (lookup.Result == LookupResult.NotFound && keptnNamespace != task.Namespace)
         {
-            lookup = await state.ConfirmTaskDefinitionAsync(keptnNamespace, definition, deadline.Token);
+            lookup = await state.ConfirmTaskDefinitionAsync(keptnNamespace, definition, deadline);
         }
 
         switch (lookup.Result)

@@ -1,4 +1,5 @@
 using AdmissionWebhook.Admission;
+using AdmissionWebhook.ClusterState;
 using AdmissionWebhook.Configuration;
 using AdmissionWebhook.KeptnTasks;
 using AdmissionWebhook.Mutation;
@@ -57,7 +58,7 @@ public sealed class KeptnTaskReviewerTests
     {
         using var timeout = TimeBox.NewToken();
 
-        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(Untouched[what], new ReviewDeadline(timeout.Token)));
+        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(Untouched[what], new LookupDeadline(timeout.Token)));
 
         Assert.True(outcome.Allowed, what);
         Assert.Null(outcome.Status);
@@ -101,7 +102,7 @@ public sealed class KeptnTaskReviewerTests
         var request = Requests.KeptnTask("CREATE", Requests.Task("helloworldtask-1")) with { Kind = default, Resource = default };
         using var timeout = TimeBox.NewToken();
 
-        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(request, new ReviewDeadline(timeout.Token)));
+        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(request, new LookupDeadline(timeout.Token)));
 
         Assert.Equal(409, outcome.Status?.Code);
     }
@@ -112,7 +113,7 @@ public sealed class KeptnTaskReviewerTests
         var request = Requests.KeptnTask("CREATE", Requests.Task("helloworldtask-1")) with { Kind = default };
         using var timeout = TimeBox.NewToken();
 
-        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(request, new ReviewDeadline(timeout.Token)));
+        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(request, new LookupDeadline(timeout.Token)));
 
         Assert.Equal(409, outcome.Status?.Code);
     }
@@ -127,7 +128,7 @@ public sealed class KeptnTaskReviewerTests
         var request = Requests.KeptnTask("UPDATE", task, storedTask);
         using var timeout = TimeBox.NewToken();
 
-        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(request, new ReviewDeadline(timeout.Token)));
+        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(request, new LookupDeadline(timeout.Token)));
 
         Assert.Equal(allowed, outcome.Allowed);
         Assert.Equal(allowed ? null : 422, outcome.Status?.Code);
@@ -144,7 +145,7 @@ public sealed class KeptnTaskReviewerTests
         var request = Requests.KeptnTask(operation, withObject ? task : null, withOldObject ? task : null);
         using var timeout = TimeBox.NewToken();
 
-        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(request, new ReviewDeadline(timeout.Token)));
+        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(request, new LookupDeadline(timeout.Token)));
 
         Assert.False(outcome.Allowed);
         Assert.Equal(400, outcome.Status!.Code);
@@ -164,7 +165,7 @@ public sealed class KeptnTaskReviewerTests
         };
         using var timeout = TimeBox.NewToken();
 
-        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(request, new ReviewDeadline(timeout.Token)));
+        var outcome = await TimeBox.Within(_reviewer.ValidateAsync(request, new LookupDeadline(timeout.Token)));
 
         Assert.Equal(new AdmissionStatus(400, StatusReasons.BadRequest, "the AdmissionReview is malformed: request.dryRun must be a boolean, not a string"), outcome.Status);
     }
@@ -175,8 +176,8 @@ public sealed class KeptnTaskReviewerTests
         var request = Requests.KeptnTask("CREATE", Requests.Task("helloworldtask-1"));
         using var timeout = TimeBox.NewToken();
 
-        var real = await TimeBox.Within(_reviewer.ValidateAsync(request, new ReviewDeadline(timeout.Token)));
-        var dryRun = await TimeBox.Within(_reviewer.ValidateAsync(request with { DryRun = true }, new ReviewDeadline(timeout.Token)));
+        var real = await TimeBox.Within(_reviewer.ValidateAsync(request, new LookupDeadline(timeout.Token)));
+        var dryRun = await TimeBox.Within(_reviewer.ValidateAsync(request with { DryRun = true }, new LookupDeadline(timeout.Token)));
 
         Assert.Equal(real.Status, dryRun.Status);
         Assert.Equal(409, dryRun.Status?.Code);

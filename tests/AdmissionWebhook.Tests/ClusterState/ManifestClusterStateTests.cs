@@ -96,10 +96,10 @@ public sealed class ManifestClusterStateTests
         var state = ExampleCluster.Load();
         using var timeout = TimeBox.NewToken();
 
-        Assert.Equal(Lookup.Found, await TimeBox.Within(state.ConfirmTaskAsync("podtato-kubectl", "helloworldtask-1", timeout.Token)));
-        Assert.Equal(Lookup.NotFound, await TimeBox.Within(state.ConfirmTaskAsync("podtato-kubectl", "helloworldtask-2", timeout.Token)));
-        Assert.Equal(Lookup.Found, await TimeBox.Within(state.ConfirmTaskDefinitionAsync("keptn-system", "promote-to-prod", timeout.Token)));
-        Assert.Equal(Lookup.NotFound, await TimeBox.Within(state.ConfirmTaskDefinitionAsync("podtato-kubectl", "promote-to-prod", timeout.Token)));
+        Assert.Equal(Lookup.Found, await TimeBox.Within(state.ConfirmTaskAsync("podtato-kubectl", "helloworldtask-1", new LookupDeadline(timeout.Token))));
+        Assert.Equal(Lookup.NotFound, await TimeBox.Within(state.ConfirmTaskAsync("podtato-kubectl", "helloworldtask-2", new LookupDeadline(timeout.Token))));
+        Assert.Equal(Lookup.Found, await TimeBox.Within(state.ConfirmTaskDefinitionAsync("keptn-system", "promote-to-prod", new LookupDeadline(timeout.Token))));
+        Assert.Equal(Lookup.NotFound, await TimeBox.Within(state.ConfirmTaskDefinitionAsync("podtato-kubectl", "promote-to-prod", new LookupDeadline(timeout.Token))));
     }
 
     [Fact]

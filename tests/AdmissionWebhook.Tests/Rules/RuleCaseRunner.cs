@@ -213,7 +213,7 @@ internal static class RuleCaseRunner
         if (endpoint == "validate")
         {
             using var timeout = TimeBox.NewToken();
-            outcome = await TimeBox.Within(reviewer.ValidateAsync(request, new ReviewDeadline(timeout.Token)));
+            outcome = await TimeBox.Within(reviewer.ValidateAsync(request, new LookupDeadline(timeout.Token)));
         }
         else
         {

@@ -30,13 +30,13 @@ internal sealed class FakeClusterState : IClusterState
 
     public TaskListOwner? FindOwner(KeptnOwnerKind kind, string @namespace, string name) => Cache.FindOwner(kind, @namespace, name);
 
-    public ValueTask<Lookup> ConfirmTaskAsync(string @namespace, string name, CancellationToken cancellationToken)
+    public ValueTask<Lookup> ConfirmTaskAsync(string @namespace, string name, LookupDeadline deadline)
     {
         Confirmations.Add($"KeptnTask {@namespace}/{name}");
         return ValueTask.FromResult(LiveTask(@namespace, name));
     }
 
-    public ValueTask<Lookup> ConfirmTaskDefinitionAsync(string @namespace, string name, CancellationToken cancellationToken)
+    public ValueTask<Lookup> ConfirmTaskDefinitionAsync(string @namespace, string name, LookupDeadline deadline)
     {
         Confirmations.Add($"KeptnTaskDefinition {@namespace}/{name}");
         return ValueTask.FromResult(LiveTaskDefinition(@namespace, name));

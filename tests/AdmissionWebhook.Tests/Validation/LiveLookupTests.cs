@@ -185,6 +185,6 @@ public sealed class LiveLookupTests
     {
         var validator = new KeptnTaskValidator(_cluster, new WebhookOptions { LookupFailurePolicy = policy });
         using var timeout = TimeBox.NewToken();
-        return await TimeBox.Within(validator.ValidateAsync(TaskUnderReview.From(request), new ReviewDeadline(timeout.Token)));
+        return await TimeBox.Within(validator.ValidateAsync(TaskUnderReview.From(request), new LookupDeadline(timeout.Token)));
     }
 }

@@ -42,7 +42,7 @@ public sealed class ConfirmTests
 
         Assert.Equal(before, cluster.Api.Requests.Count);
 
-        var lookup = await state.ConfirmTaskDefinitionAsync("shop", "missing", CancellationToken.None);
+        var lookup = await state.ConfirmTaskDefinitionAsync("shop", "missing", LookupDeadline.None);
 
         Assert.Equal(LookupResult.NotFound, lookup.Result);
         var get = Assert.Single(cluster.Api.Requests.Skip(before));
@@ -57,7 +57,7 @@ public sealed class ConfirmTests
         cluster.Api.Put(TaskDefinitions, TaskDefinition("shop", "just-created"), notify: false);
         Assert.False(cluster.State.HasTaskDefinition("shop", "just-created"));
 
-        var lookup = await cluster.State.ConfirmTaskDefinitionAsync("shop", "just-created", CancellationToken.None);
+        var lookup = await cluster.State.ConfirmTaskDefinitionAsync("shop", "just-created", LookupDeadline.None);
 
         Assert.True(lookup.Result == LookupResult.Found, $"{lookup}");
         Assert.True(cluster.State.HasTaskDefinition("shop", "just-created"));
@@ -68,7 +68,7 @@ public sealed class ConfirmTests
     {
         await using var cluster = await LiveCluster.StartSyncedAsync();
 
-        var lookup = await cluster.State.ConfirmTaskDefinitionAsync("shop", "nowhere", CancellationToken.None);
+        var lookup = await cluster.State.ConfirmTaskDefinitionAsync("shop", "nowhere", LookupDeadline.None);
 
         Assert.Equal(LookupResult.NotFound, lookup.Result);
         Assert.Null(lookup.Error);
@@ -82,7 +82,7 @@ public sealed class ConfirmTests
         cluster.Api.Delete(Tasks, "shop", "pre-notify-1", notify: false);
         Assert.True(cluster.State.HasTask("shop", "pre-notify-1"));
 
-        var lookup = await cluster.State.ConfirmTaskAsync("shop", "pre-notify-1", CancellationToken.None);
+        var lookup = await cluster.State.ConfirmTaskAsync("shop", "pre-notify-1", LookupDeadline.None);
 
         Assert.Equal(LookupResult.NotFound, lookup.Result);
         Assert.False(cluster.State.HasTask("shop", "pre-notify-1"));
@@ -94,7 +94,7 @@ public sealed class ConfirmTests
         await using var cluster = await LiveCluster.StartSyncedAsync(server => server.GetDelay = TimeSpan.FromSeconds(10), LookupTimeout);
 
         var clock = Stopwatch.StartNew();
-        var lookup = await cluster.State.ConfirmTaskDefinitionAsync("shop", "slow", CancellationToken.None);
+        var lookup = await cluster.State.ConfirmTaskDefinitionAsync("shop", "slow", LookupDeadline.None);
         clock.Stop();
 
         Assert.Equal(LookupResult.Unavailable, lookup.Result);
@@ -110,7 +110,7 @@ public sealed class ConfirmTests
         using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
         var clock = Stopwatch.StartNew();
-        var lookup = await cluster.State.ConfirmTaskDefinitionAsync("shop", "slow", deadline.Token);
+        var lookup = await cluster.State.ConfirmTaskDefinitionAsync("shop", "slow", new LookupDeadline(deadline.Token));
 
         Assert.Equal(LookupResult.Unavailable, lookup.Result);
         Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(200) + Margin, $"answered after {clock.Elapsed.TotalMilliseconds:0} ms, long past the caller's 200 ms deadline");
@@ -121,7 +121,7 @@ public sealed class ConfirmTests
     {
         await using var cluster = await LiveCluster.StartSyncedAsync(server => server.GetStatus = HttpStatusCode.InternalServerError);
 
-        var lookup = await cluster.State.ConfirmTaskDefinitionAsync("shop", "notify", CancellationToken.None);
+        var lookup = await cluster.State.ConfirmTaskDefinitionAsync("shop", "notify", LookupDeadline.None);
 
         Assert.Equal(LookupResult.Unavailable, lookup.Result);
         Assert.False(string.IsNullOrEmpty(lookup.Error));
@@ -135,7 +135,7 @@ public sealed class ConfirmTests
             server.PluralsServedIn = _ => FakeKubeApiServer.KindsByPlural.Keys.Where(plural => plural != TaskDefinitions));
         var before = cluster.Api.Requests.Count;
 
-        var lookup = await cluster.State.ConfirmTaskDefinitionAsync("shop", "notify", CancellationToken.None);
+        var lookup = await cluster.State.ConfirmTaskDefinitionAsync("shop", "notify", LookupDeadline.None);
 
         Assert.Equal(LookupResult.NotFound, lookup.Result);
         Assert.Equal(before, cluster.Api.Requests.Count);

@@ -112,7 +112,7 @@ public sealed class DiscoveryAndSyncTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"StartAsync took {clock.Elapsed}");
 
         await Eventually.StaysTrueAsync(() => !cluster.State.IsSynced, "not synced while nothing listens", TimeSpan.FromMilliseconds(300));
-        var lookup = await cluster.State.ConfirmTaskDefinitionAsync("shop", "notify", CancellationToken.None);
+        var lookup = await cluster.State.ConfirmTaskDefinitionAsync("shop", "notify", LookupDeadline.None);
         Assert.Equal(LookupResult.Unavailable, lookup.Result);
         Assert.Contains(cluster.Log.Lines, line => line.Contains("Cannot reach the API server", StringComparison.Ordinal));
 
