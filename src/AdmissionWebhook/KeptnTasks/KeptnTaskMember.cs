@@ -3,16 +3,18 @@ namespace AdmissionWebhook.KeptnTasks;
 /// <summary>
 /// A member of a KeptnTask object that the rules read: its name, where its value goes and, for an object whose own
 /// members are read, those. The spec also keeps where it lies, for an UPDATE's comparison. The one list of what
-/// <see cref="KeptnTaskFields"/> holds, for the decoder's pass and for <see cref="KeptnTaskFields.From"/> alike.
+/// <see cref="KeptnTaskFields"/> holds, for the decoder's pass and for <see cref="KeptnTaskFields.From"/> alike. A
+/// <see cref="Unique"/> member's value is new in every review (a task's own name); the others recur from review to review
+/// (<see cref="RecurringValues"/>).
 /// </summary>
-internal sealed record KeptnTaskMember(byte[] Name, Action<KeptnTaskFields, FieldValue> Set, KeptnTaskMember[]? Members = null, bool KeepsJson = false)
+internal sealed record KeptnTaskMember(byte[] Name, Action<KeptnTaskFields, FieldValue> Set, KeptnTaskMember[]? Members = null, bool KeepsJson = false, bool Unique = false)
 {
     private static readonly KeptnTaskMember[] OfMetadata =
     [
-        new("name"u8.ToArray(), (fields, value) => fields.Name = value),
-        new("generateName"u8.ToArray(), (fields, value) => fields.GenerateName = value),
+        new("name"u8.ToArray(), (fields, value) => fields.Name = value, Unique: true),
+        new("generateName"u8.ToArray(), (fields, value) => fields.GenerateName = value, Unique: true),
         new("namespace"u8.ToArray(), (fields, value) => fields.Namespace = value),
-        new("deletionTimestamp"u8.ToArray(), (fields, value) => fields.DeletionTimestamp = value),
+        new("deletionTimestamp"u8.ToArray(), (fields, value) => fields.DeletionTimestamp = value, Unique: true),
     ];
 
     private static readonly KeptnTaskMember[] OfContext =
