@@ -70,5 +70,5 @@ internal sealed class DuplicateNameRule(IClusterState state, WebhookOptions opti
     }
 
     private string NextFreeName(string @namespace, string name) =>
-        NameSuggestions.NextFreeName(name, candidate => state.HasTask(@namespace, candidate));
+        NameSuggestions.NextFreeName(name, (state, @namespace), static (cluster, candidate) => cluster.state.HasTask(cluster.@namespace, candidate));
 }

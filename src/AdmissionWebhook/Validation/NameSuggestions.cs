@@ -5,10 +5,11 @@ internal static class NameSuggestions
 {
     /// <summary>
     /// The next name in the "increment the number for each run" habit of the KeptnTask reference:
-    /// <c>helloworldtask-1</c> → <c>helloworldtask-2</c>, <c>check</c> → <c>check-2</c>, skipping names already taken
-    /// and never longer than <paramref name="maxLength"/> (a suggestion the webhook would refuse is no help).
+    /// <c>helloworldtask-1</c> → <c>helloworldtask-2</c>, <c>check</c> → <c>check-2</c>, skipping names
+    /// <paramref name="isTaken"/> says are taken and never longer than <paramref name="maxLength"/> (a suggestion the
+    /// webhook would refuse is no help). Each candidate is built in place: only the names looked up become strings.
     /// </summary>
-    public static string NextFreeName(string name, Func<string, bool> isTaken, int maxLength = NameRule.MaxTaskNameLength)
+    public static string NextFreeName<TContext>(string name, TContext context, Func<TContext, string, bool> isTaken, int maxLength = NameRule.MaxTaskNameLength)
     {
         var digitsStart = name.Length;
         while (digitsStart > 0 && char.IsAsciiDigit(name[digitsStart - 1]))
@@ -16,34 +17,43 @@ internal static class NameSuggestions
             digitsStart--;
         }
 
-        var (stem, number) = digitsStart == name.Length || digitsStart == 0
-            ? (name + "-", "1")
-            : (name[..digitsStart], name[digitsStart..]);
+        var numbered = digitsStart != name.Length && digitsStart != 0;
+        var stem = numbered ? name.AsSpan(0, digitsStart) : name + "-";
+
+        // The run number, right-aligned with room to carry: 9 becomes 10, 99 becomes 100, and so on for every attempt.
+        var number = new char[(numbered ? name.Length - digitsStart : 1) + 4];
+        var digits = numbered ? name.Length - digitsStart : 1;
+        name.AsSpan(numbered ? digitsStart : name.Length).CopyTo(number.AsSpan(number.Length - digits));
+        if (!numbered)
+        {
+            number[^1] = '1';
+        }
 
         // Bounded so a namespace that somehow holds every candidate cannot stall a review.
         for (var attempt = 0; attempt < 1000; attempt++)
         {
-            number = Increment(number);
-            var candidate = Fit(stem, number, maxLength);
-            if (!isTaken(candidate))
+            digits = Increment(number, digits);
+            var candidate = Fit(stem, number.AsSpan(number.Length - digits), maxLength);
+            if (!isTaken(context, candidate))
             {
                 return candidate;
             }
         }
 
-        return Fit(stem, Increment(number), maxLength);
+        digits = Increment(number, digits);
+        return Fit(stem, number.AsSpan(number.Length - digits), maxLength);
     }
 
     /// <summary>Joins stem and run number, cutting the stem (never the number) to fit, without leaving a '.' or '-' before a cut.</summary>
-    private static string Fit(string stem, string number, int maxLength)
+    private static string Fit(ReadOnlySpan<char> stem, ReadOnlySpan<char> number, int maxLength)
     {
         if (stem.Length + number.Length <= maxLength)
         {
-            return stem + number;
+            return string.Concat(stem, number);
         }
 
-        var kept = stem[..Math.Max(1, maxLength - number.Length - 1)].TrimEnd('-', '.');
-        return kept + "-" + number;
+        var kept = stem[..Math.Max(1, maxLength - number.Length - 1)].TrimEnd("-.");
+        return string.Concat(kept, "-", number);
     }
 
     /// <summary>The candidates within <paramref name="maxDistance"/> edits of <paramref name="name"/>, closest first.</summary>
@@ -114,20 +124,21 @@ internal static class NameSuggestions
         return previous[b.Length];
     }
 
-    private static string Increment(string digits)
+    /// <summary>Adds one to the <paramref name="digits"/> right-aligned in <paramref name="number"/>; returns how many digits it has now.</summary>
+    private static int Increment(char[] number, int digits)
     {
-        var chars = digits.ToCharArray();
-        for (var i = chars.Length - 1; i >= 0; i--)
+        for (var i = number.Length - 1; i >= number.Length - digits; i--)
         {
-            if (chars[i] < '9')
+            if (number[i] < '9')
             {
-                chars[i]++;
-                return new string(chars);
+                number[i]++;
+                return digits;
             }
 
-            chars[i] = '0';
+            number[i] = '0';
         }
 
-        return "1" + new string(chars);
+        number[number.Length - digits - 1] = '1';
+        return digits + 1;
     }
 }

@@ -4,7 +4,9 @@ namespace AdmissionWebhook.Tests.Validation;
 
 public sealed class NameSuggestionsTests
 {
-    private static readonly Func<string, bool> NothingTaken = _ => false;
+    private static readonly Func<ISet<string>, string, bool> IsTaken = static (taken, candidate) => taken.Contains(candidate);
+
+    private static readonly ISet<string> NothingTaken = new HashSet<string>();
 
     [Theory]
     [InlineData("helloworldtask-1", "helloworldtask-2")]
@@ -15,8 +17,10 @@ public sealed class NameSuggestionsTests
     [InlineData("run-009", "run-010")]
     [InlineData("run-0", "run-1")]
     [InlineData("v1.2.3", "v1.2.4")]
+    [InlineData("run-999", "run-1000")]
+    [InlineData("a-99999999999999999999999", "a-100000000000000000000000")]
     public void NextFreeName_TrailingNumber_IncrementsIt(string name, string expected) =>
-        Assert.Equal(expected, NameSuggestions.NextFreeName(name, NothingTaken));
+        Assert.Equal(expected, NameSuggestions.NextFreeName(name, NothingTaken, IsTaken));
 
     [Theory]
     [InlineData("check", "check-2")]
@@ -24,14 +28,22 @@ public sealed class NameSuggestionsTests
     [InlineData("check-", "check--2")]
     [InlineData("12345", "12345-2")]
     public void NextFreeName_NoTrailingNumber_AppendsDashTwo(string name, string expected) =>
-        Assert.Equal(expected, NameSuggestions.NextFreeName(name, NothingTaken));
+        Assert.Equal(expected, NameSuggestions.NextFreeName(name, NothingTaken, IsTaken));
 
     [Fact]
     public void NextFreeName_TakenCandidates_AreSkipped()
     {
         var taken = new HashSet<string>(StringComparer.Ordinal) { "helloworldtask-2", "helloworldtask-3" };
 
-        Assert.Equal("helloworldtask-4", NameSuggestions.NextFreeName("helloworldtask-1", taken.Contains));
+        Assert.Equal("helloworldtask-4", NameSuggestions.NextFreeName("helloworldtask-1", taken, IsTaken));
+    }
+
+    [Fact]
+    public void NextFreeName_TakenCandidatesAcrossACarry_AreSkipped()
+    {
+        var taken = new HashSet<string>(StringComparer.Ordinal) { "run-10", "run-11" };
+
+        Assert.Equal("run-12", NameSuggestions.NextFreeName("run-9", taken, IsTaken));
     }
 
     [Fact]
@@ -39,7 +51,7 @@ public sealed class NameSuggestionsTests
     {
         var taken = new HashSet<string>(StringComparer.Ordinal) { "check-2", "check-3" };
 
-        Assert.Equal("check-4", NameSuggestions.NextFreeName("check", taken.Contains));
+        Assert.Equal("check-4", NameSuggestions.NextFreeName("check", taken, IsTaken));
     }
 
     [Fact]
@@ -47,7 +59,7 @@ public sealed class NameSuggestionsTests
     {
         var lookups = 0;
 
-        var suggestion = NameSuggestions.NextFreeName("check", _ => ++lookups > 0);
+        var suggestion = NameSuggestions.NextFreeName("check", 0, (_, _) => ++lookups > 0);
 
         Assert.Equal(1000, lookups);
         Assert.Equal("check-1002", suggestion);
@@ -60,7 +72,7 @@ public sealed class NameSuggestionsTests
     {
         Assert.Equal(NameRule.MaxTaskNameLength, name.Length);
 
-        Assert.InRange(NameSuggestions.NextFreeName(name, NothingTaken).Length, 1, NameRule.MaxTaskNameLength);
+        Assert.InRange(NameSuggestions.NextFreeName(name, NothingTaken, IsTaken).Length, 1, NameRule.MaxTaskNameLength);
     }
 
     [Fact]
