@@ -11,6 +11,10 @@
 # carries over from it. Two processes on one core also share its caches and its time, so --together exaggerates how a
 # setting of code placement or of waiting does: DOTNET_ReadyToRun=0 saved 3% together and nothing alone, the thread
 # pool's spin limit at 0 saved 5.7% together and nothing alone (docs/performance.md, tenth session).
+# A side whose DIR holds Floor.dll (bench/.out/floor) is the floor server instead of a webhook: `--a bench/.out/floor
+# --together` gives the webhook's CPU per review against the floor's at the same moments (what run.sh's throughput ratio
+# depends on). Two runs of the same pair differ by up to 2% (each process's JIT-compiled code differs a little):
+# a change needs a run in each order, or more than 2%, to count.
 # Usage: bench/ab.sh [--a DIR] [--b DIR] [--env-a "K=V ..."] [--env-b "K=V ..."] [--body FILE] [--path PATH]
 #   [--warmup S] [--rounds N] [--duration S] [--together]
 # Example: bench/ab.sh --env-b "DOTNET_TieredPGO=0" --body bench/bodies/create-valid-undefaulted.json --path /mutate
@@ -31,7 +35,8 @@ while [[ $# -gt 0 ]]; do
   esac
   shift 2
 done
-[[ -f "$out/certs/tls.key" && -f "$a/AdmissionWebhook.dll" && -f "$b/AdmissionWebhook.dll" ]] || die "run bench/run.sh once first, or pass --a/--b published directories"
+server_dll() { [[ -f "$1/AdmissionWebhook.dll" || -f "$1/Floor.dll" ]]; }
+[[ -f "$out/certs/tls.key" ]] && server_dll "$a" && server_dll "$b" || die "run bench/run.sh once first, or pass --a/--b published directories"
 
 pids=()
 work=$(mktemp -d /tmp/keptn-ab.XXXXXX)
@@ -40,6 +45,13 @@ trap 'finish $? 0 A.log B.log' EXIT
 start() { # start NAME DIR ENV: sets started_pid and started_port
   local https health
   https=$(free_port) health=$(free_port)
+  if [[ -f "$2/Floor.dll" ]]; then
+    env $3 taskset -c 0 dotnet "$2/Floor.dll" --port "$https" --tls-cert "$out/certs/tls.crt" --tls-key "$out/certs/tls.key" >"$work/$1.log" 2>&1 &
+    pids+=("$!:$1")
+    started_pid=$! started_port=$https
+    wait_until 30 "$1 (floor) ready" curl -sk -o /dev/null "https://127.0.0.1:$https/"
+    return
+  fi
   # The image's runtime settings (build/runtime.env) unless set here already, then this side's --env.
   env $(runtime_env "$root") $3 taskset -c 0 dotnet "$2/AdmissionWebhook.dll" --state "$root/examples/cluster" --bind-address 127.0.0.1 \
     --https-port "$https" --health-port "$health" --tls-cert "$out/certs/tls.crt" --tls-key "$out/certs/tls.key" \
