@@ -23,10 +23,7 @@ internal sealed record TaskList(TaskPhase Phase, string Source, IReadOnlyList<st
 /// The part of a KeptnWorkload, KeptnApp or KeptnAppContext the webhook needs: its task lists. Keeping only this,
 /// not the whole object, keeps watch caches small.
 /// </summary>
-internal sealed record TaskListOwner(KeptnOwnerKind Kind, string Namespace, string Name, IReadOnlyList<TaskList> Lists)
-{
-    public string DisplayName => $"{Kind} {Namespace}/{Name}";
-}
+internal sealed record TaskListOwner(KeptnOwnerKind Kind, string Namespace, string Name, IReadOnlyList<TaskList> Lists);
 
 internal static class TaskPhases
 {

@@ -89,7 +89,8 @@ internal sealed class CheckTypeDerivation(IClusterState state)
             }
         }
 
-        plan.Audit("checktype", $"{value}: \"{definition}\" is in {source} of {owner.DisplayName}");
+        // Written in one go, without the owner's "Kind namespace/name" as a string of its own first.
+        plan.Audit("checktype", $"{value}: \"{definition}\" is in {source} of {KindName(owner.Kind)} {owner.Namespace}/{owner.Name}");
     }
 
     /// <summary>The workload named in the context, else the operator's <c>&lt;app&gt;-&lt;workload&gt;</c> name for it.</summary>
@@ -189,6 +190,14 @@ internal sealed class CheckTypeDerivation(IClusterState state)
         return Match.None with { Conflict = string.Join(", ", names), Listings = listings };
     }
 
+    // Not kind.ToString(): that formats the enum through reflection's tables, once per owner named in every review.
+    private static string KindName(KeptnOwnerKind kind) => kind switch
+    {
+        KeptnOwnerKind.KeptnWorkload => nameof(KeptnOwnerKind.KeptnWorkload),
+        KeptnOwnerKind.KeptnApp => nameof(KeptnOwnerKind.KeptnApp),
+        _ => nameof(KeptnOwnerKind.KeptnAppContext),
+    };
+
     private static string? NonEmpty(FieldValue value) => value.StringOrNull() is { Length: > 0 } text ? text : null;
 
     private sealed record Match(TaskPhase? Phase, TaskListOwner? Owner, string? Source, string? Conflict)
@@ -204,18 +213,10 @@ internal sealed class CheckTypeDerivation(IClusterState state)
     private readonly record struct Searched(string Kind, string Name, bool Missing = false)
     {
         public Searched(KeptnOwnerKind kind, string name)
-            : this(NameOf(kind), name)
+            : this(KindName(kind), name)
         {
         }
 
         public override string ToString() => Missing ? $"{Kind} {Name} (missing)" : $"{Kind} {Name}";
-
-        // Not kind.ToString(): that boxes the enum, once per owner looked at in every review.
-        private static string NameOf(KeptnOwnerKind kind) => kind switch
-        {
-            KeptnOwnerKind.KeptnWorkload => nameof(KeptnOwnerKind.KeptnWorkload),
-            KeptnOwnerKind.KeptnApp => nameof(KeptnOwnerKind.KeptnApp),
-            _ => nameof(KeptnOwnerKind.KeptnAppContext),
-        };
     }
 }

@@ -29,7 +29,6 @@ public sealed class KeptnObjectReaderTests
             """));
 
         Assert.Equal((KeptnOwnerKind.KeptnWorkload, "podtato-kubectl", "billing-api"), (owner.Kind, owner.Namespace, owner.Name));
-        Assert.Equal("KeptnWorkload podtato-kubectl/billing-api", owner.DisplayName);
         Assert.Equal(
             [
                 "Pre annotation keptn.sh/pre-deployment-tasks: db-migrate cache-warmup",
