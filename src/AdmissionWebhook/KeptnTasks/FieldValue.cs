@@ -15,31 +15,21 @@ namespace AdmissionWebhook.KeptnTasks;
 internal readonly struct FieldValue
 {
     /// <summary>
-    /// The field's type and text in one reference, so a task's two dozen fields take 8 bytes each: a plain string's value
-    /// (a <see cref="string"/>), the raw JSON of a string that is not plain ASCII, quotes included (a <see cref="byte"/>
-    /// array), a number's text (<see cref="NumberText"/>), the type of a field without text (<see cref="KindOnly"/>), or
-    /// null for a missing field.
+    /// A plain string's value or a number's text (a <see cref="string"/>), or the raw JSON of a string that is not plain
+    /// ASCII, quotes included (a <see cref="byte"/> array). One field, so a task's two dozen fields stay small.
     /// </summary>
     private readonly object? _value;
 
-    private FieldValue(object? value) => _value = value;
-
-    /// <summary>A plain string's value or a number's text.</summary>
-    private string? Text => _value switch
+    private FieldValue(JsonValueKind kind, object? value)
     {
-        string text => text,
-        NumberText number => number.Text,
-        _ => null,
-    };
+        Kind = kind;
+        _value = value;
+    }
+
+    private string? Text => _value as string;
 
     /// <summary><see cref="JsonValueKind.Undefined"/> when the field is missing (or its parent is no object).</summary>
-    public JsonValueKind Kind => _value switch
-    {
-        null => JsonValueKind.Undefined,
-        string or byte[] => JsonValueKind.String,
-        NumberText => JsonValueKind.Number,
-        _ => ((KindOnly)_value).Kind,
-    };
+    public JsonValueKind Kind { get; }
 
     public bool IsAbsent => Kind is JsonValueKind.Undefined or JsonValueKind.Null;
 
@@ -47,18 +37,13 @@ internal readonly struct FieldValue
     public bool IsUnsetString => IsAbsent || (Kind == JsonValueKind.String && Text is { Length: 0 });
 
     /// <summary>The value of a string field, else null.</summary>
-    public string? StringOrNull() => _value switch
-    {
-        string text => text,
-        byte[] encoded => Decode(encoded),
-        _ => null,
-    };
+    public string? StringOrNull() => Kind != JsonValueKind.String ? null : Text ?? Decode((byte[])_value!);
 
     /// <summary>The value's JSON text for a number or a string (a string's with its quotes), for messages.</summary>
     public string RawText() => _value switch
     {
         byte[] encoded => Encoding.UTF8.GetString(encoded),
-        string text => $"\"{text}\"",
+        string text when Kind == JsonValueKind.String => $"\"{text}\"",
         _ => Text ?? string.Empty,
     };
 
@@ -91,14 +76,14 @@ internal readonly struct FieldValue
                 var content = raw[1..^1];
                 if (content.IndexOf((byte)'\\') < 0 && Ascii.IsValid(content))
                 {
-                    return new FieldValue(unique ? KnownValues.Of(content) ?? Encoding.ASCII.GetString(content) : RecurringValues.Of(content));
+                    return new FieldValue(kind, unique ? KnownValues.Of(content) ?? Encoding.ASCII.GetString(content) : RecurringValues.Of(content));
                 }
 
-                return new FieldValue(raw.ToArray());
+                return new FieldValue(kind, raw.ToArray());
             case JsonValueKind.Number:
-                return new FieldValue(new NumberText(unique ? Encoding.ASCII.GetString(raw) : RecurringValues.Of(raw)));
+                return new FieldValue(kind, unique ? Encoding.ASCII.GetString(raw) : RecurringValues.Of(raw));
             default:
-                return OfKind(kind);
+                return new FieldValue(kind, null);
         }
     }
 
@@ -106,7 +91,7 @@ internal readonly struct FieldValue
     public static FieldValue OfKind(JsonValueKind kind)
     {
         Debug.Assert(kind is not (JsonValueKind.String or JsonValueKind.Number), "a string or number field needs its text");
-        return new(KindOnly.Of(kind));
+        return new(kind, null);
     }
 
     private static string Decode(byte[] encoded)
@@ -138,35 +123,5 @@ internal readonly struct FieldValue
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
-    }
-
-    /// <summary>A number's text, told apart from a string's value by its type.</summary>
-    private sealed class NumberText(string text)
-    {
-        public string Text { get; } = text;
-    }
-
-    /// <summary>The type of a field that has no text: one shared instance per type, so such a field allocates nothing.</summary>
-    private sealed class KindOnly
-    {
-        private static readonly KindOnly Object = new(JsonValueKind.Object);
-        private static readonly KindOnly Array = new(JsonValueKind.Array);
-        private static readonly KindOnly True = new(JsonValueKind.True);
-        private static readonly KindOnly False = new(JsonValueKind.False);
-        private static readonly KindOnly Null = new(JsonValueKind.Null);
-
-        private KindOnly(JsonValueKind kind) => Kind = kind;
-
-        public JsonValueKind Kind { get; }
-
-        public static KindOnly? Of(JsonValueKind kind) => kind switch
-        {
-            JsonValueKind.Object => Object,
-            JsonValueKind.Array => Array,
-            JsonValueKind.True => True,
-            JsonValueKind.False => False,
-            JsonValueKind.Null => Null,
-            _ => null,
-        };
     }
 }
