@@ -189,10 +189,10 @@ internal static class AdmissionReviewDecoder
                 var read = name switch
                 {
                     Member.Uid => Value(JsonTokenType.String) && Set(out _uid),
-                    Member.Operation => OptionalString(out _operation, unique: false),
-                    Member.SubResource => OptionalString(out _subResource, unique: false),
-                    Member.Namespace => OptionalString(out _namespace, unique: false),
-                    Member.Name => OptionalString(out _name, unique: true),
+                    Member.Operation => OptionalString(out _operation),
+                    Member.SubResource => OptionalString(out _subResource),
+                    Member.Namespace => OptionalString(out _namespace),
+                    Member.Name => OptionalString(out _name),
                     Member.DryRun => DryRun(),
                     Member.Kind => !sawKind && (sawKind = true) && GroupVersion(Member.Kind, out _kind),
                     Member.Resource => !sawResource && (sawResource = true) && GroupVersion(Member.Resource, out _resource),
@@ -229,9 +229,9 @@ internal static class AdmissionReviewDecoder
             {
                 var read = member switch
                 {
-                    Member.Group => OptionalString(out group, unique: false),
-                    Member.Version => OptionalString(out version, unique: false),
-                    _ when member == nameMember => OptionalString(out name, unique: false),
+                    Member.Group => OptionalString(out group),
+                    Member.Version => OptionalString(out version),
+                    _ when member == nameMember => OptionalString(out name),
                     Member.Unreadable => false,
                     _ => SkipValue(),
                 };
@@ -294,12 +294,12 @@ internal static class AdmissionReviewDecoder
                 var member = members[index];
                 if (member.Members is null)
                 {
-                    member.Set(fields, Value(member.Unique));
+                    member.Set(fields, Value());
                     continue;
                 }
 
                 var bit = 1 << index;
-                if ((objectsSeen & bit) != 0 || !NextField(member.Unique, out var value, out var isObject, out var start) || (isObject && !TaskMembers(fields, member.Members)))
+                if ((objectsSeen & bit) != 0 || !NextField(out var value, out var isObject, out var start) || (isObject && !TaskMembers(fields, member.Members)))
                 {
                     return false;
                 }
@@ -342,9 +342,9 @@ internal static class AdmissionReviewDecoder
         }
 
         /// <summary>The next value as a field; a default (absent) one where the body breaks off, which fails the pass.</summary>
-        private FieldValue Value(bool unique)
+        private FieldValue Value()
         {
-            if (NextField(unique, out var value, out var isObject, out _) && isObject)
+            if (NextField(out var value, out var isObject, out _) && isObject)
             {
                 _reader.Skip();
             }
@@ -356,7 +356,7 @@ internal static class AdmissionReviewDecoder
         /// The next value as a field. At an object the reader stays on its start, for the caller to read its members or skip
         /// it; an array is skipped. <paramref name="start"/> is where the value begins.
         /// </summary>
-        private bool NextField(bool unique, out FieldValue value, out bool isObject, out int start)
+        private bool NextField(out FieldValue value, out bool isObject, out int start)
         {
             value = default;
             isObject = false;
@@ -375,7 +375,7 @@ internal static class AdmissionReviewDecoder
                 return isObject || _reader.Skip();
             }
 
-            value = FieldValue.Of(kind, _body[start.._reader.BytesConsumed], unique);
+            value = FieldValue.Of(kind, _body[start.._reader.BytesConsumed]);
             return true;
         }
 
@@ -439,8 +439,8 @@ internal static class AdmissionReviewDecoder
             return true;
         }
 
-        /// <summary>A string or null, as the document reader takes both without a complaint; <paramref name="unique"/> as for <see cref="FieldValue.Of"/>.</summary>
-        private bool OptionalString(out string? value, bool unique)
+        /// <summary>A string or null, as the document reader takes both without a complaint.</summary>
+        private bool OptionalString(out string? value)
         {
             value = null;
             if (!_reader.Read())
@@ -455,7 +455,7 @@ internal static class AdmissionReviewDecoder
                     return false;
                 }
 
-                value = unique ? Encoding.ASCII.GetString(_reader.ValueSpan) : RecurringValues.Of(_reader.ValueSpan);
+                value = KnownValues.Of(_reader.ValueSpan) ?? Encoding.ASCII.GetString(_reader.ValueSpan);
                 return true;
             }
 

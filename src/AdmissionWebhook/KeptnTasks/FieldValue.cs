@@ -64,11 +64,8 @@ internal readonly struct FieldValue
         return Kind == JsonValueKind.Number && WithNumberReader(static (ref Utf8JsonReader reader, out decimal number) => reader.TryGetDecimal(out number), out value);
     }
 
-    /// <summary>
-    /// The field whose raw JSON is <paramref name="raw"/> (a string's with its quotes), of type <paramref name="kind"/>. A
-    /// <paramref name="unique"/> value (a task's own name) is made anew; others may be the string a recent review made.
-    /// </summary>
-    public static FieldValue Of(JsonValueKind kind, ReadOnlySpan<byte> raw, bool unique)
+    /// <summary>The field whose raw JSON is <paramref name="raw"/> (a string's with its quotes), of type <paramref name="kind"/>.</summary>
+    public static FieldValue Of(JsonValueKind kind, ReadOnlySpan<byte> raw)
     {
         switch (kind)
         {
@@ -76,12 +73,12 @@ internal readonly struct FieldValue
                 var content = raw[1..^1];
                 if (content.IndexOf((byte)'\\') < 0 && Ascii.IsValid(content))
                 {
-                    return new FieldValue(kind, unique ? KnownValues.Of(content) ?? Encoding.ASCII.GetString(content) : RecurringValues.Of(content));
+                    return new FieldValue(kind, KnownValues.Of(content) ?? Encoding.ASCII.GetString(content));
                 }
 
                 return new FieldValue(kind, raw.ToArray());
             case JsonValueKind.Number:
-                return new FieldValue(kind, unique ? Encoding.ASCII.GetString(raw) : RecurringValues.Of(raw));
+                return new FieldValue(kind, Encoding.ASCII.GetString(raw));
             default:
                 return new FieldValue(kind, null);
         }

@@ -124,7 +124,7 @@ internal sealed class KeptnTaskFields
         for (var i = 0; i < members.Length; i++)
         {
             var (member, value) = (members[i], values[i]);
-            member.Set(this, Of(value, member.Unique));
+            member.Set(this, Of(value));
             if (member.Members is { } inner && value.ValueKind == JsonValueKind.Object)
             {
                 Read(value, inner);
@@ -165,9 +165,9 @@ internal sealed class KeptnTaskFields
         }
     }
 
-    private static FieldValue Of(JsonElement value, bool unique) => value.ValueKind switch
+    private static FieldValue Of(JsonElement value) => value.ValueKind switch
     {
-        JsonValueKind.String or JsonValueKind.Number => FieldValue.Of(value.ValueKind, JsonMarshal.GetRawUtf8Value(value), unique),
+        JsonValueKind.String or JsonValueKind.Number => FieldValue.Of(value.ValueKind, JsonMarshal.GetRawUtf8Value(value)),
         _ => FieldValue.OfKind(value.ValueKind),
     };
 }

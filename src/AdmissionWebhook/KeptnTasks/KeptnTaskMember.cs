@@ -3,18 +3,16 @@ namespace AdmissionWebhook.KeptnTasks;
 /// <summary>
 /// A member of a KeptnTask object that the rules read: its name, where its value goes and, for an object whose own
 /// members are read, those. The spec also keeps where it lies, for an UPDATE's comparison. The one list of what
-/// <see cref="KeptnTaskFields"/> holds, for the decoder's pass and for <see cref="KeptnTaskFields.From"/> alike. A
-/// <see cref="Unique"/> member's value is new in every review (a task's own name); the others recur from review to review
-/// (<see cref="RecurringValues"/>).
+/// <see cref="KeptnTaskFields"/> holds, for the decoder's pass and for <see cref="KeptnTaskFields.From"/> alike.
 /// </summary>
-internal sealed record KeptnTaskMember(byte[] Name, Action<KeptnTaskFields, FieldValue> Set, KeptnTaskMember[]? Members = null, bool KeepsJson = false, bool Unique = false)
+internal sealed record KeptnTaskMember(byte[] Name, Action<KeptnTaskFields, FieldValue> Set, KeptnTaskMember[]? Members = null, bool KeepsJson = false)
 {
     private static readonly KeptnTaskMember[] OfMetadata =
     [
-        new("name"u8.ToArray(), (fields, value) => fields.Name = value, Unique: true),
-        new("generateName"u8.ToArray(), (fields, value) => fields.GenerateName = value, Unique: true),
+        new("name"u8.ToArray(), (fields, value) => fields.Name = value),
+        new("generateName"u8.ToArray(), (fields, value) => fields.GenerateName = value),
         new("namespace"u8.ToArray(), (fields, value) => fields.Namespace = value),
-        new("deletionTimestamp"u8.ToArray(), (fields, value) => fields.DeletionTimestamp = value, Unique: true),
+        new("deletionTimestamp"u8.ToArray(), (fields, value) => fields.DeletionTimestamp = value),
     ];
 
     private static readonly KeptnTaskMember[] OfContext =

@@ -22,14 +22,9 @@ public sealed class FieldValueTests
     {
         using var document = JsonDocument.Parse(json);
         var element = document.RootElement;
-        foreach (var unique in (bool[])[false, true])
-        {
-            AssertReadsAs(element, FieldValue.Of(element.ValueKind, JsonMarshal.GetRawUtf8Value(element), unique));
-        }
-    }
 
-    private static void AssertReadsAs(JsonElement element, FieldValue field)
-    {
+        var field = FieldValue.Of(element.ValueKind, JsonMarshal.GetRawUtf8Value(element));
+
         Assert.Equal(element.ValueKind, field.Kind);
         Assert.Equal(element.ValueKind == JsonValueKind.String ? element.GetString() : null, field.StringOrNull());
         Assert.Equal(element.ValueKind is JsonValueKind.String or JsonValueKind.Number ? element.GetRawText() : string.Empty, field.RawText());
@@ -54,7 +49,7 @@ public sealed class FieldValueTests
     [InlineData("\"a\\udc00\"")]
     public void AStringThatIsNotValidUnicodeThrowsFromSystemTextJsonWhenRead(string json)
     {
-        var field = FieldValue.Of(JsonValueKind.String, Encoding.UTF8.GetBytes(json), unique: false);
+        var field = FieldValue.Of(JsonValueKind.String, Encoding.UTF8.GetBytes(json));
 
         Assert.False(field.IsUnsetString);
         var thrown = Assert.Throws<InvalidOperationException>(() => field.StringOrNull());
@@ -67,7 +62,7 @@ public sealed class FieldValueTests
         byte[] json = [(byte)'"', 0xff, 0xfe, (byte)'"'];
         using var document = JsonDocument.Parse(json);
 
-        var field = FieldValue.Of(JsonValueKind.String, json, unique: false);
+        var field = FieldValue.Of(JsonValueKind.String, json);
 
         Assert.Throws<InvalidOperationException>(() => document.RootElement.GetString());
         Assert.Throws<InvalidOperationException>(() => field.StringOrNull());
