@@ -20,11 +20,14 @@ internal static class NameSuggestions
         var numbered = digitsStart != name.Length && digitsStart != 0;
         var stem = numbered ? name.AsSpan(0, digitsStart) : name + "-";
 
-        // The run number, right-aligned with room to carry: 9 becomes 10, 99 becomes 100, and so on for every attempt.
-        var number = new char[(numbered ? name.Length - digitsStart : 1) + 4];
+        // The run number, right-aligned with room for the carries of a thousand attempts (9 becomes 1010 at most).
         var digits = numbered ? name.Length - digitsStart : 1;
-        name.AsSpan(numbered ? digitsStart : name.Length).CopyTo(number.AsSpan(number.Length - digits));
-        if (!numbered)
+        var number = new char[digits + 4];
+        if (numbered)
+        {
+            name.AsSpan(digitsStart).CopyTo(number.AsSpan(number.Length - digits));
+        }
+        else
         {
             number[^1] = '1';
         }
