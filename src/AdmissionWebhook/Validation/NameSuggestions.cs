@@ -32,19 +32,17 @@ internal static class NameSuggestions
             number[^1] = '1';
         }
 
-        // Bounded so a namespace that somehow holds every candidate cannot stall a review.
-        for (var attempt = 0; attempt < 1000; attempt++)
+        // Bounded so a namespace that somehow holds every candidate cannot stall a review: after a thousand lookups the
+        // next candidate is suggested without one.
+        for (var attempt = 0; ; attempt++)
         {
             digits = Increment(number, digits);
             var candidate = Fit(stem, number.AsSpan(number.Length - digits), maxLength);
-            if (!isTaken(context, candidate))
+            if (attempt == 1000 || !isTaken(context, candidate))
             {
                 return candidate;
             }
         }
-
-        digits = Increment(number, digits);
-        return Fit(stem, number.AsSpan(number.Length - digits), maxLength);
     }
 
     /// <summary>Joins stem and run number, cutting the stem (never the number) to fit, without leaving a '.' or '-' before a cut.</summary>
