@@ -47,7 +47,11 @@ internal static class Program
             await error.WriteLineAsync("The webhook cannot start; its configuration is invalid:\n  - " + string.Join("\n  - ", e.Failures));
             return 2;
         }
-        catch (Exception e) when (e is InvalidOperationException { InnerException: FormatException } or NotSupportedException or FormatException or FileNotFoundException)
+        // The configuration binder's InvalidOperationException names the setting and its value; the inner exception says
+        // what was wrong with the value: FormatException, OverflowException, or ArgumentException (an enum name it does not
+        // know, or any conversion that went through a TypeConverter). Each of them escaped as an unhandled exception once.
+        catch (Exception e) when (e is InvalidOperationException { InnerException: FormatException or OverflowException or ArgumentException }
+            or NotSupportedException or FormatException or FileNotFoundException)
         {
             await error.WriteLineAsync($"The webhook cannot start: {e.Message}{(e.InnerException is { } inner ? " " + inner.Message : string.Empty)}");
             return 2;

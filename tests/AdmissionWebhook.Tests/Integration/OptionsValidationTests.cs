@@ -92,6 +92,28 @@ public sealed class OptionsValidationTests : IDisposable
         Assert.Contains("--https-port and --health-port", error.ToString(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A value the configuration binder cannot convert to its setting's type used to end the process with an unhandled
+    /// exception, a stack trace and a core dump (exit code 134), depending on the type and on which binder converted it.
+    /// </summary>
+    [Theory]
+    [InlineData("--https-port", "abc", "Webhook:HttpsPort")]
+    [InlineData("--https-port", "99999999999", "Webhook:HttpsPort")]
+    [InlineData("--log-format", "yaml", "Webhook:LogFormat")]
+    [InlineData("--Webhook:LookupFailurePolicy", "maybe", "Webhook:LookupFailurePolicy")]
+    [InlineData("--Webhook:LookupTimeout", "banana", "Webhook:LookupTimeout")]
+    public async Task AValueOfTheWrongTypeEndsTheStartWithExitCode2AndAMessageNamingTheSettingAndTheValue(string flag, string value, string setting)
+    {
+        using var error = new StringWriter();
+        using var timeout = new CancellationTokenSource(WebhookServer.StartStopTimeout);
+
+        var exitCode = await Program.ServeAsync(Arguments((flag, value)), error, timeout.Token);
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("The webhook cannot start: ", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"'{value}' at '{setting}'", error.ToString(), StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         _volume.Dispose();
