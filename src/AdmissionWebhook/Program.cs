@@ -53,7 +53,7 @@ internal static class Program
         catch (Exception e) when (e is InvalidOperationException { InnerException: FormatException or OverflowException or ArgumentException }
             or NotSupportedException or FormatException or FileNotFoundException)
         {
-            await error.WriteLineAsync($"The webhook cannot start: {e.Message}{(e.InnerException is { } inner ? " " + inner.Message : string.Empty)}");
+            await error.WriteLineAsync($"The webhook cannot start: {e.Message}{(e.InnerException is { } inner ? " " + inner.Message : string.Empty)}{AllowedValues(e)}");
             return 2;
         }
         catch (IOException e) when (e.InnerException is AddressInUseException)
@@ -65,4 +65,15 @@ internal static class Program
             return 2;
         }
     }
+
+    /// <summary>
+    /// " Allowed: Text, Json." when the binder could not convert a value to one of the options' enums, which it names in
+    /// its message; the enum's own exception says only that the name was not found.
+    /// </summary>
+    private static string AllowedValues(Exception e) =>
+        e is InvalidOperationException && OptionEnums.FirstOrDefault(type => e.Message.Contains($"'{type.FullName}'", StringComparison.Ordinal)) is { } option
+            ? $" Allowed: {string.Join(", ", Enum.GetNames(option))}."
+            : string.Empty;
+
+    private static readonly Type[] OptionEnums = [typeof(LogFormat), typeof(LookupFailurePolicy)];
 }

@@ -114,6 +114,20 @@ public sealed class OptionsValidationTests : IDisposable
         Assert.Contains($"'{value}' at '{setting}'", error.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--log-format", "yaml", "Allowed: Text, Json.")]
+    [InlineData("--Webhook:LookupFailurePolicy", "block", "Allowed: Allow, Deny.")]
+    public async Task AnUnknownNameForAChoiceListsTheNamesItCanBe(string flag, string value, string allowed)
+    {
+        using var error = new StringWriter();
+        using var timeout = new CancellationTokenSource(WebhookServer.StartStopTimeout);
+
+        var exitCode = await Program.ServeAsync(Arguments((flag, value)), error, timeout.Token);
+
+        Assert.Equal(2, exitCode);
+        Assert.EndsWith(allowed, error.ToString().TrimEnd(), StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         _volume.Dispose();
