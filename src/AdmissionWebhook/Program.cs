@@ -8,6 +8,8 @@ namespace AdmissionWebhook;
 
 internal static class Program
 {
+    private static readonly Type[] OptionEnums = [typeof(LogFormat), typeof(LookupFailurePolicy)];
+
     private static async Task<int> Main(string[] args)
     {
         switch (args)
@@ -49,7 +51,7 @@ internal static class Program
         }
         // The configuration binder's InvalidOperationException names the setting and its value; the inner exception says
         // what was wrong with the value: FormatException, OverflowException, or ArgumentException (an enum name it does not
-        // know, or any conversion that went through a TypeConverter). Each of them escaped as an unhandled exception once.
+        // know, or any conversion that went through a TypeConverter). The last two ended the process with a core dump.
         catch (Exception e) when (e is InvalidOperationException { InnerException: FormatException or OverflowException or ArgumentException }
             or NotSupportedException or FormatException or FileNotFoundException)
         {
@@ -74,6 +76,4 @@ internal static class Program
         e is InvalidOperationException && OptionEnums.FirstOrDefault(type => e.Message.Contains($"'{type.FullName}'", StringComparison.Ordinal)) is { } option
             ? $" Allowed: {string.Join(", ", Enum.GetNames(option))}."
             : string.Empty;
-
-    private static readonly Type[] OptionEnums = [typeof(LogFormat), typeof(LookupFailurePolicy)];
 }

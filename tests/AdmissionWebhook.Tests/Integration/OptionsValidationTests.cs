@@ -81,15 +81,12 @@ public sealed class OptionsValidationTests : IDisposable
         using var holder = new TcpListener(IPAddress.Loopback, 0);
         holder.Start();
         var port = ((IPEndPoint)holder.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
-        using var error = new StringWriter();
-        using var timeout = new CancellationTokenSource(WebhookServer.StartStopTimeout);
 
-        var exitCode = await Program.ServeAsync(Arguments((flag, port)), error, timeout.Token);
+        var error = await RefusedServeAsync(flag, port);
 
-        Assert.Equal(2, exitCode);
-        Assert.Contains("The webhook cannot start: Failed to bind to address", error.ToString(), StringComparison.Ordinal);
-        Assert.Contains($"127.0.0.1:{port}: address already in use", error.ToString(), StringComparison.Ordinal);
-        Assert.Contains("--https-port and --health-port", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("The webhook cannot start: Failed to bind to address", error, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{port}: address already in use", error, StringComparison.Ordinal);
+        Assert.Contains("--https-port and --health-port", error, StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -104,14 +101,10 @@ public sealed class OptionsValidationTests : IDisposable
     [InlineData("--Webhook:LookupTimeout", "banana", "Webhook:LookupTimeout")]
     public async Task AValueOfTheWrongTypeEndsTheStartWithExitCode2AndAMessageNamingTheSettingAndTheValue(string flag, string value, string setting)
     {
-        using var error = new StringWriter();
-        using var timeout = new CancellationTokenSource(WebhookServer.StartStopTimeout);
+        var error = await RefusedServeAsync(flag, value);
 
-        var exitCode = await Program.ServeAsync(Arguments((flag, value)), error, timeout.Token);
-
-        Assert.Equal(2, exitCode);
-        Assert.StartsWith("The webhook cannot start: ", error.ToString(), StringComparison.Ordinal);
-        Assert.Contains($"'{value}' at '{setting}'", error.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith("The webhook cannot start: ", error, StringComparison.Ordinal);
+        Assert.Contains($"'{value}' at '{setting}'", error, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -119,13 +112,9 @@ public sealed class OptionsValidationTests : IDisposable
     [InlineData("--Webhook:LookupFailurePolicy", "block", "Allowed: Allow, Deny.")]
     public async Task AnUnknownNameForAChoiceListsTheNamesItCanBe(string flag, string value, string allowed)
     {
-        using var error = new StringWriter();
-        using var timeout = new CancellationTokenSource(WebhookServer.StartStopTimeout);
+        var error = await RefusedServeAsync(flag, value);
 
-        var exitCode = await Program.ServeAsync(Arguments((flag, value)), error, timeout.Token);
-
-        Assert.Equal(2, exitCode);
-        Assert.EndsWith(allowed, error.ToString().TrimEnd(), StringComparison.Ordinal);
+        Assert.EndsWith(allowed, error.TrimEnd(), StringComparison.Ordinal);
     }
 
     public void Dispose()
@@ -152,6 +141,18 @@ public sealed class OptionsValidationTests : IDisposable
         }
 
         return [.. args];
+    }
+
+    /// <summary>Runs <c>serve</c> with one flag changed, which must refuse to start (exit code 2); returns what it wrote to stderr.</summary>
+    private async Task<string> RefusedServeAsync(string flag, string value)
+    {
+        using var error = new StringWriter();
+        using var timeout = new CancellationTokenSource(WebhookServer.StartStopTimeout);
+
+        var exitCode = await Program.ServeAsync(Arguments((flag, value)), error, timeout.Token);
+
+        Assert.Equal(2, exitCode);
+        return error.ToString();
     }
 
     /// <summary>
