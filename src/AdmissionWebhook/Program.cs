@@ -8,8 +8,6 @@ namespace AdmissionWebhook;
 
 internal static class Program
 {
-    private static readonly Type[] OptionEnums = [typeof(LogFormat), typeof(LookupFailurePolicy)];
-
     private static async Task<int> Main(string[] args)
     {
         switch (args)
@@ -69,11 +67,13 @@ internal static class Program
     }
 
     /// <summary>
-    /// " Allowed: Text, Json." when the binder could not convert a value to one of the options' enums, which it names in
-    /// its message; the enum's own exception says only that the name was not found.
+    /// " Allowed: Text, Json." when the binder could not convert a value to the enum of one of <see cref="WebhookOptions"/>'
+    /// settings, which it names in its message; the enum's own exception says only that the name was not found.
     /// </summary>
     private static string AllowedValues(Exception e) =>
-        e is InvalidOperationException && OptionEnums.FirstOrDefault(type => e.Message.Contains($"'{type.FullName}'", StringComparison.Ordinal)) is { } option
-            ? $" Allowed: {string.Join(", ", Enum.GetNames(option))}."
+        e is InvalidOperationException
+        && typeof(WebhookOptions).GetProperties().Select(setting => setting.PropertyType)
+            .FirstOrDefault(type => type.IsEnum && e.Message.Contains($"'{type.FullName}'", StringComparison.Ordinal)) is { } choice
+            ? $" Allowed: {string.Join(", ", Enum.GetNames(choice))}."
             : string.Empty;
 }
