@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using AdmissionWebhook.Validation;
 
 namespace AdmissionWebhook.Cli;
 
@@ -16,7 +17,8 @@ internal static class ReviewReport
             var outcome = result.Outcome;
             var verdict = outcome.Allowed ? "ALLOWED" : $"DENIED ({outcome.Status!.Code} {outcome.Status.Reason})";
             output.WriteLine();
-            output.WriteLine($"{verdict}  {result.Namespace}/{result.Name ?? "<no name>"}  [{result.File}]");
+            // Names come from the reviewed files: a newline or terminal escape in one must not forge or hide report lines.
+            output.WriteLine($"{verdict}  {NameRule.Quote(result.Namespace)}/{(result.Name is { } name ? NameRule.Quote(name) : "<no name>")}  [{result.File}]");
             if (outcome.Status is { } status)
             {
                 output.WriteLine($"  {status.Message}");

@@ -40,7 +40,7 @@ internal sealed class DuplicateNameRule(IClusterState state, WebhookOptions opti
             case LookupResult.Found:
                 report.Add(
                     "metadata.name",
-                    $"a KeptnTask named \"{name}\" already exists in namespace \"{task.Namespace}\", and each run of a task needs a new name: " +
+                    $"a KeptnTask named \"{NameRule.Quote(name)}\" already exists in namespace \"{NameRule.Quote(task.Namespace)}\", and each run of a task needs a new name: " +
                     $"create this one as \"{NextFreeName(task.Namespace, name)}\"",
                     409);
                 break;

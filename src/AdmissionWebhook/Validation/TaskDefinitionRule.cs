@@ -64,9 +64,11 @@ internal sealed class TaskDefinitionRule(IClusterState state, WebhookOptions opt
     private string NotFoundText(string @namespace, string definition)
     {
         var keptnNamespace = options.KeptnNamespace;
+        // The request's namespace is checked by no rule (an apiserver sends only real ones): quoted like a name, so a
+        // hostile one cannot put a line break into the answer or the review line.
         var searched = @namespace == keptnNamespace
-            ? $"namespace \"{@namespace}\""
-            : $"namespace \"{@namespace}\" or in the Keptn namespace \"{keptnNamespace}\"";
+            ? $"namespace \"{NameRule.Quote(@namespace)}\""
+            : $"namespace \"{NameRule.Quote(@namespace)}\" or in the Keptn namespace \"{keptnNamespace}\"";
         var candidates = state.TaskDefinitionNames(@namespace).Concat(@namespace == keptnNamespace ? [] : state.TaskDefinitionNames(keptnNamespace));
         var closest = NameSuggestions.Closest(definition, candidates);
         var hint = closest.Count > 0

@@ -83,6 +83,27 @@ public sealed partial class LogLineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AHostileNamespaceCannotSplitTheReviewLogLineThroughTheDenialItCauses()
+    {
+        // The namespace is not a name any rule checks: an apiserver sends only real ones, but anyone who reaches the
+        // port can send this, and the missing-definition denial names the namespace it searched.
+        var review = Examples.Review("create-missing-definition.json");
+        var uid = $"{Guid.NewGuid()}";
+        var @namespace = "ns\n[10:00:00 ERR] forged\u001b[31m";
+        review["request"]!["uid"] = uid;
+        review["request"]!["namespace"] = @namespace;
+        review["request"]!["object"]!["metadata"]!["namespace"] = @namespace;
+
+        var answer = await _server.Https.ReviewAsync("/validate", review);
+        using var deadline = new CancellationTokenSource(LogDeadline);
+        var line = await _sink.WaitForAsync(logEvent => logEvent.MessageTemplate.Text.Contains("uid=", StringComparison.Ordinal) && Text(logEvent).Contains(uid, StringComparison.Ordinal), deadline.Token);
+
+        Assert.Contains("no KeptnTaskDefinition", Text(line), StringComparison.Ordinal);
+        Assert.DoesNotContain(Text(line), char.IsControl);
+        Assert.DoesNotContain(answer.Message, char.IsControl);
+    }
+
+    [Fact]
     public async Task NoLogEventAtAnyLevelCarriesAParameterValueOrTheObjectWhateverTheReviewPath()
     {
         // Distinctive values everywhere a user may put data, sent down every path: allowed, patched, denied 409/422,
