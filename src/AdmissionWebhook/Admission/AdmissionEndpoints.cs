@@ -158,10 +158,23 @@ internal static partial class AdmissionEndpoints
     private static async Task RejectAsync(HttpContext context, ILogger logger, WebhookMetrics metrics, string endpoint, int status, string error)
     {
         metrics.Rejected(endpoint, status);
+        if (status == RequestBody.ClientClosedRequest)
+        {
+            Log.ClientLeft(logger, endpoint, error);
+            return;
+        }
+
         Log.Rejected(logger, endpoint, status, error);
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";
-        await context.Response.WriteAsync(error + "\n", context.RequestAborted);
+        try
+        {
+            await context.Response.WriteAsync(error + "\n", context.RequestAborted);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            // A client that broke its body off may be gone by now; the warning above already says what happened.
+        }
     }
 
     // A mutation patches at most a handful of fields: their reason texts are made once.
@@ -218,5 +231,8 @@ internal static partial class AdmissionEndpoints
     {
         [LoggerMessage(EventId = 2, EventName = "RejectedBody", Level = LogLevel.Warning, Message = "{Endpoint}: answered HTTP {Status} to a body that is not an AdmissionReview: {Error}")]
         public static partial void Rejected(ILogger logger, string endpoint, int status, string error);
+
+        [LoggerMessage(EventId = 3, EventName = "ClientLeft", Level = LogLevel.Warning, Message = "{Endpoint}: no answer sent: {Error}")]
+        public static partial void ClientLeft(ILogger logger, string endpoint, string error);
     }
 }

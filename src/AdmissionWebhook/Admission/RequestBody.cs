@@ -122,12 +122,29 @@ internal sealed class RequestBody : IDisposable
             ReturnIfRented(buffer);
             return (null, StatusCodes.Status413PayloadTooLarge, TooLarge(limit));
         }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel's verdict on the body's framing or pace (a body that stopped arriving: 408; one cut short: 400) is
+            // the client's doing: an answer and a warning, not an error with a stack trace.
+            ReturnIfRented(buffer);
+            var what = e.StatusCode == StatusCodes.Status408RequestTimeout ? "the body did not arrive in time" : "the body could not be read";
+            return (null, e.StatusCode, $"{what}: {e.Message}");
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            // The connection was reset or the request aborted: there is no one left to answer.
+            ReturnIfRented(buffer);
+            return (null, ClientClosedRequest, "the client closed the connection before its body arrived");
+        }
         catch
         {
             ReturnIfRented(buffer);
             throw;
         }
     }
+
+    /// <summary>The status nginx logs for a client that left before its answer (never sent: there is no one to send it to).</summary>
+    public const int ClientClosedRequest = 499;
 
     private static void ReturnIfRented(byte[]? buffer)
     {

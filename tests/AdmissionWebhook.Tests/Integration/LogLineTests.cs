@@ -103,6 +103,32 @@ public sealed partial class LogLineTests : IAsyncLifetime
         Assert.DoesNotContain(answer.Message, char.IsControl);
     }
 
+    [Theory]
+    [InlineData("Content-Length: 1000\r\n", "{\"apiVersion\":")]
+    [InlineData("Transfer-Encoding: chunked\r\n", "400\r\n{\"apiVersion\":")]
+    public async Task AClientThatLeavesInTheMiddleOfItsBodyIsOneWarningLineNotAnErrorWithAStackTrace(string framing, string partialBody)
+    {
+        var (tcp, tls, presented) = await RawHttps.ConnectAsync(_server, System.Security.Authentication.SslProtocols.Tls13, CancellationToken.None);
+        using (tcp)
+        using (presented)
+        await using (tls)
+        {
+            var head = $"POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n{framing}\r\n";
+            await tls.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head + partialBody));
+            await tls.FlushAsync();
+        }
+
+        using var deadline = new CancellationTokenSource(LogDeadline);
+        var warning = await _sink.WaitForAsync(logEvent => logEvent.Level >= LogEventLevel.Warning, deadline.Token);
+
+        Assert.Equal(LogEventLevel.Warning, warning.Level);
+        Assert.Contains("validate", warning.RenderMessage(), StringComparison.Ordinal);
+        Assert.Contains("body", warning.RenderMessage(), StringComparison.Ordinal);
+        Assert.Null(warning.Exception);
+        await Task.Delay(TimeSpan.FromMilliseconds(200));
+        Assert.DoesNotContain(_sink.Events, logEvent => logEvent.Level >= LogEventLevel.Error);
+    }
+
     [Fact]
     public async Task NoLogEventAtAnyLevelCarriesAParameterValueOrTheObjectWhateverTheReviewPath()
     {
