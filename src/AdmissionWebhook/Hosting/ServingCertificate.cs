@@ -121,6 +121,14 @@ internal sealed partial class ServingCertificate : IHostedService, IDisposable
                 {
                     Log.CertificateReloaded(_logger, CertFile, loaded.Leaf.Subject, fingerprint, loaded.Leaf.NotAfter);
                 }
+
+                // Served anyway: it is all there is, and the readiness and expiry metric stay as they are. But the
+                // apiserver will refuse the handshake, so whoever reads the log must learn why every review fails.
+                var now = _time.GetUtcNow().UtcDateTime;
+                if (now > loaded.Leaf.NotAfter.ToUniversalTime() || now < loaded.Leaf.NotBefore.ToUniversalTime())
+                {
+                    Log.CertificateNotValidNow(_logger, CertFile, loaded.Leaf.NotBefore.ToUniversalTime(), loaded.Leaf.NotAfter.ToUniversalTime());
+                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
             {
@@ -169,5 +177,8 @@ internal sealed partial class ServingCertificate : IHostedService, IDisposable
 
         [LoggerMessage(EventId = 14, EventName = "DevelopmentCertificateLoaded", Level = LogLevel.Warning, Message = "Serving the self-signed DEVELOPMENT certificate {CertFile} (SHA-256 {Fingerprint}, valid until {NotAfter:u}); trust it with curl --cacert and that path. Give --tls-cert/--tls-key in a cluster")]
         public static partial void DevelopmentCertificateLoaded(ILogger logger, string certFile, string fingerprint, DateTime notAfter);
+
+        [LoggerMessage(EventId = 15, EventName = "CertificateNotValidNow", Level = LogLevel.Warning, Message = "Serving certificate {CertFile} is not valid now (valid from {NotBefore:u} until {NotAfter:u}): the API server refuses the TLS handshake, so every review fails until the Secret holds a current certificate")]
+        public static partial void CertificateNotValidNow(ILogger logger, string certFile, DateTime notBefore, DateTime notAfter);
     }
 }
