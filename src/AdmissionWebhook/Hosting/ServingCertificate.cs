@@ -13,12 +13,15 @@ namespace AdmissionWebhook.Hosting;
 /// </summary>
 internal sealed partial class ServingCertificate : IHostedService, IDisposable
 {
+    private static readonly TimeSpan RefusalWarningInterval = TimeSpan.FromMinutes(1);
+
     private readonly WebhookOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ServingCertificate> _logger;
     private readonly Lock _reloadLock = new();
     private FileSystemWatcher? _watcher;
     private ITimer? _timer;
+    private long _lastRefusalWarning;
     private volatile Loaded? _current;
 
     public ServingCertificate(IOptions<WebhookOptions> options, TimeProvider time, ILogger<ServingCertificate> logger)
@@ -43,6 +46,28 @@ internal sealed partial class ServingCertificate : IHostedService, IDisposable
 
     /// <summary>The TLS context of the current certificate (leaf plus any intermediates from the file).</summary>
     public SslStreamCertificateContext Context => _current?.Context ?? throw new InvalidOperationException($"no serving certificate could be loaded from {CertFile}");
+
+    /// <summary>
+    /// True once a certificate is loaded. Until then a connection has nothing to be served with and is closed before its
+    /// handshake; this says why in one warning a minute (readiness reports it too), where the handshake callback's
+    /// failure was an error with a stack trace for every connection.
+    /// </summary>
+    public bool CanServe()
+    {
+        if (_current is not null)
+        {
+            return true;
+        }
+
+        var now = _time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastRefusalWarning);
+        if ((last == 0 || _time.GetElapsedTime(last, now) >= RefusalWarningInterval) && Interlocked.CompareExchange(ref _lastRefusalWarning, now, last) == last)
+        {
+            Log.NoCertificateToServe(_logger, CertFile, KeyFile);
+        }
+
+        return false;
+    }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -177,6 +202,9 @@ internal sealed partial class ServingCertificate : IHostedService, IDisposable
 
         [LoggerMessage(EventId = 14, EventName = "DevelopmentCertificateLoaded", Level = LogLevel.Warning, Message = "Serving the self-signed DEVELOPMENT certificate {CertFile} (SHA-256 {Fingerprint}, valid until {NotAfter:u}); trust it with curl --cacert and that path. Give --tls-cert/--tls-key in a cluster")]
         public static partial void DevelopmentCertificateLoaded(ILogger logger, string certFile, string fingerprint, DateTime notAfter);
+
+        [LoggerMessage(EventId = 16, EventName = "NoCertificateToServe", Level = LogLevel.Warning, Message = "HTTPS connections are closed before their handshake: no serving certificate could be loaded from {CertFile} / {KeyFile} yet (see the warning at start; the files are re-read when they change)")]
+        public static partial void NoCertificateToServe(ILogger logger, string certFile, string keyFile);
 
         [LoggerMessage(EventId = 15, EventName = "CertificateNotValidNow", Level = LogLevel.Warning, Message = "Serving certificate {CertFile} is not valid now (valid from {NotBefore:u} until {NotAfter:u}): the API server refuses the TLS handshake, so every review fails until the Secret holds a current certificate")]
         public static partial void CertificateNotValidNow(ILogger logger, string certFile, DateTime notBefore, DateTime notAfter);

@@ -128,7 +128,7 @@ internal static partial class WebhookHost
             {
                 try
                 {
-                    if (Interlocked.Increment(ref admissionConnections) > MaxAdmissionConnections)
+                    if (Interlocked.Increment(ref admissionConnections) > MaxAdmissionConnections || !certificate.CanServe())
                     {
                         connection.Abort();
                         return;

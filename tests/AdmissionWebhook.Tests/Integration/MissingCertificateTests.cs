@@ -1,0 +1,67 @@
+using Serilog;
+using Serilog.Core;
+using Serilog.Events;
+
+namespace AdmissionWebhook.Tests.Integration;
+
+/// <summary>
+/// A server whose certificate files hold no usable certificate at start (a Secret not written yet, or a wrong one)
+/// keeps running and re-reads them; meanwhile what it tells the operator must be one clear warning, not an error with a
+/// stack trace per connection.
+/// </summary>
+public sealed class MissingCertificateTests : IAsyncLifetime
+{
+    private readonly ListSink _sink = new();
+    private WebhookServer _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        var junk = Path.Combine(Path.GetTempPath(), $"junk-{Guid.NewGuid():N}.pem");
+        await File.WriteAllTextAsync(junk, "not a certificate\n");
+        _server = await WebhookServer.StartNewAsync(
+            builder => builder.Services.AddSerilog((_, logger) => logger.MinimumLevel.Information().WriteTo.Sink(_sink), preserveStaticLogger: true),
+            "--tls-cert", junk, "--tls-key", junk);
+    }
+
+    public Task DisposeAsync() => _server.DisposeAsync();
+
+    [Fact]
+    public async Task ConnectionsWithoutACertificateToServeAreClosedWithOneWarningAndNoErrors()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            using var client = _server.CreateHttpsClient();
+            await Assert.ThrowsAsync<HttpRequestException>(() => client.ReviewAsync("/validate", Examples.Review("create-valid.json")));
+        }
+
+        var refusals = _sink.Events.Where(logEvent => logEvent.RenderMessage().Contains("closed before their handshake", StringComparison.Ordinal)).ToList();
+        Assert.Equal(LogEventLevel.Warning, Assert.Single(refusals).Level);
+        Assert.DoesNotContain(_sink.Events, logEvent => logEvent.Level >= LogEventLevel.Error);
+        Assert.False((await _server.Health.GetAsync("/readyz")).IsSuccessStatusCode);
+    }
+
+    private sealed class ListSink : ILogEventSink
+    {
+        private readonly Lock _lock = new();
+        private readonly List<LogEvent> _events = [];
+
+        public IReadOnlyList<LogEvent> Events
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return [.. _events];
+                }
+            }
+        }
+
+        public void Emit(LogEvent logEvent)
+        {
+            lock (_lock)
+            {
+                _events.Add(logEvent);
+            }
+        }
+    }
+}
