@@ -22,6 +22,7 @@ internal sealed partial class ServingCertificate : IHostedService, IDisposable
     private FileSystemWatcher? _watcher;
     private ITimer? _timer;
     private long _lastRefusalWarning;
+    private (string Cert, string Key)? _rejected;
     private volatile Loaded? _current;
 
     public ServingCertificate(IOptions<WebhookOptions> options, TimeProvider time, ILogger<ServingCertificate> logger)
@@ -122,11 +123,19 @@ internal sealed partial class ServingCertificate : IHostedService, IDisposable
     {
         lock (_reloadLock)
         {
+            string? certPem = null, keyPem = null;
             try
             {
-                var certPem = File.ReadAllText(CertFile);
-                var keyPem = File.ReadAllText(KeyFile);
+                certPem = File.ReadAllText(CertFile);
+                keyPem = File.ReadAllText(KeyFile);
                 if (_current is { } current && current.CertPem == certPem && current.KeyPem == keyPem)
+                {
+                    return;
+                }
+
+                // The watcher sees the whole folder and the timer ticks: a pair that failed and has not changed since is
+                // no news, and its warning was given (every event repeated it, many a second in a busy folder).
+                if (_rejected is { } rejected && rejected.Cert == certPem && rejected.Key == keyPem)
                 {
                     return;
                 }
@@ -158,6 +167,7 @@ internal sealed partial class ServingCertificate : IHostedService, IDisposable
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
             {
                 // A Secret update writes files one after the other; the next event or tick picks up the complete pair.
+                _rejected = certPem is not null && keyPem is not null ? (certPem, keyPem) : null;
                 Log.CertificateLoadFailed(_logger, CertFile, KeyFile, e.Message, _current is not null);
             }
         }

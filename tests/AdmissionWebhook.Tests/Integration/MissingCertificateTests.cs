@@ -1,3 +1,4 @@
+using AdmissionWebhook.Tests.Cli;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
@@ -9,21 +10,23 @@ namespace AdmissionWebhook.Tests.Integration;
 /// keeps running and re-reads them; meanwhile what it tells the operator must be one clear warning, not an error with a
 /// stack trace per connection.
 /// </summary>
-public sealed class MissingCertificateTests : IAsyncLifetime
+public sealed class MissingCertificateTests : IAsyncLifetime, IDisposable
 {
     private readonly ListSink _sink = new();
+    private readonly TempFolder _folder = new();
     private WebhookServer _server = null!;
 
     public async Task InitializeAsync()
     {
-        var junk = Path.Combine(Path.GetTempPath(), $"junk-{Guid.NewGuid():N}.pem");
-        await File.WriteAllTextAsync(junk, "not a certificate\n");
+        var junk = _folder.Write("tls.pem", "not a certificate\n");
         _server = await WebhookServer.StartNewAsync(
             builder => builder.Services.AddSerilog((_, logger) => logger.MinimumLevel.Information().WriteTo.Sink(_sink), preserveStaticLogger: true),
             "--tls-cert", junk, "--tls-key", junk);
     }
 
     public Task DisposeAsync() => _server.DisposeAsync();
+
+    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public async Task ConnectionsWithoutACertificateToServeAreClosedWithOneWarningAndNoErrors()
@@ -38,6 +41,19 @@ public sealed class MissingCertificateTests : IAsyncLifetime
         Assert.Equal(LogEventLevel.Warning, Assert.Single(refusals).Level);
         Assert.DoesNotContain(_sink.Events, logEvent => logEvent.Level >= LogEventLevel.Error);
         Assert.False((await _server.Health.GetAsync("/readyz")).IsSuccessStatusCode);
+    }
+
+    [Fact]
+    public async Task AnUnchangedCertificateThatFailedToLoadIsReportedOnceWhateverElseChangesInItsFolder()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            _folder.Write($"unrelated-{i}.log", "a file event in the watched folder\n");
+        }
+
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+
+        Assert.Single(_sink.Events, logEvent => logEvent.RenderMessage().Contains("Could not load the serving certificate", StringComparison.Ordinal));
     }
 
     private sealed class ListSink : ILogEventSink
