@@ -80,7 +80,8 @@ internal sealed class NameRule : IValidationRule
             return value;
         }
 
-        var shown = value.Length > 80 ? value[..77] + "..." : value;
+        // Cut before a character, never between the two halves of one (an emoji is two UTF-16 units).
+        var shown = value.Length > 80 ? value[..(char.IsHighSurrogate(value[76]) ? 76 : 77)] + "..." : value;
         var builder = new System.Text.StringBuilder(shown.Length);
         foreach (var c in shown)
         {

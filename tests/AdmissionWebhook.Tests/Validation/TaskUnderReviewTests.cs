@@ -75,4 +75,13 @@ public sealed class TaskUnderReviewTests
 
         Assert.Equal(new string('a', 77) + "...", quoted);
     }
+
+    [Fact]
+    public void Quote_LongTextOfEmoji_IsShortenedWithoutSplittingACharacter()
+    {
+        var quoted = NameRule.Quote("x" + string.Concat(Enumerable.Repeat("\U0001F680", 50)));
+
+        Assert.EndsWith("...", quoted, StringComparison.Ordinal);
+        Assert.Equal(System.Buffers.OperationStatus.Done, System.Text.Unicode.Utf8.FromUtf16(quoted, new byte[400], out _, out _, replaceInvalidSequences: false));
+    }
 }
