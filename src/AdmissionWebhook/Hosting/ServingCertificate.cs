@@ -99,8 +99,8 @@ internal sealed partial class ServingCertificate : IHostedService, IDisposable
         {
             try
             {
-                var certPem = File.ReadAllText(CertFile);
-                var keyPem = File.ReadAllText(KeyFile);
+                var certPem = BoundedFile.ReadAllText(CertFile, BoundedFile.PemLimit, "a PEM file");
+                var keyPem = BoundedFile.ReadAllText(KeyFile, BoundedFile.PemLimit, "a PEM file");
                 if (_current is { } current && current.CertPem == certPem && current.KeyPem == keyPem)
                 {
                     return;
