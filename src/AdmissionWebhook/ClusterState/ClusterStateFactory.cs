@@ -26,7 +26,15 @@ internal static class ClusterStateFactory
         var value = options.Value;
         if (!string.IsNullOrWhiteSpace(value.StateDirectory))
         {
-            return ManifestClusterState.Load([value.StateDirectory]);
+            try
+            {
+                return ManifestClusterState.Load([value.StateDirectory]);
+            }
+            catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+            {
+                // The serve command reports a FormatException as a refused start: its message, then the inner one's.
+                throw new FormatException($"{WebhookOptionsValidator.Describe("--state", nameof(WebhookOptions.StateDirectory))} \"{value.StateDirectory}\" cannot be loaded:", e);
+            }
         }
 
         return (IClusterState?)Connect(services, options) ?? ManifestClusterState.Load([EmbeddedStateDirectory()]);

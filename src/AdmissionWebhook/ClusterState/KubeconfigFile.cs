@@ -1,3 +1,4 @@
+using AdmissionWebhook.Configuration;
 using k8s.KubeConfigModels;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
@@ -12,20 +13,29 @@ namespace AdmissionWebhook.ClusterState;
 /// </summary>
 internal static class KubeconfigFile
 {
+    // A kubeconfig is a few levels deep; the deserializer recurses per level and would overflow the stack on a deep one.
+    private const int MaxDepth = 128;
+
     public static K8SConfiguration Load(string path)
     {
         var file = new FileInfo(path);
         K8SConfiguration? configuration;
         try
         {
-            using var reader = file.OpenText();
-            configuration = new DeserializerBuilder().IgnoreUnmatchedProperties().Build().Deserialize<K8SConfiguration?>(reader);
+            using var reader = BoundedFile.OpenText(file.FullName, BoundedFile.KubeconfigLimit, "a kubeconfig");
+            configuration = new DeserializerBuilder().IgnoreUnmatchedProperties().Build()
+                .Deserialize<K8SConfiguration?>(new NestingLimitedParser(new Parser(reader), MaxDepth));
+        }
+        catch (YamlException e) when (e.GetBaseException() is FormatException nesting)
+        {
+            // The deserializer wraps what the parser throws in "Exception during deserialization", which says nothing.
+            throw new FormatException($"kubeconfig {file.FullName} cannot be read:", nesting);
         }
         catch (YamlException e)
         {
             throw new FormatException($"kubeconfig {file.FullName} is not valid YAML (line {e.Start.Line}, column {e.Start.Column}):", e);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
         {
             throw new FormatException($"kubeconfig {file.FullName} cannot be read:", e);
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AdmissionWebhook.Configuration;
 using AdmissionWebhook.KeptnTasks;
 
 namespace AdmissionWebhook.ClusterState;
@@ -36,9 +37,20 @@ internal static class ManifestReader
 
     /// <summary>The objects of one file; <c>List</c> kinds are unpacked into their items.</summary>
     /// <exception cref="FormatException">The file is not YAML/JSON, or a document is not an object.</exception>
+    /// <exception cref="IOException">The file is larger than <see cref="BoundedFile.ManifestLimit"/>, or cannot be read.</exception>
     public static IReadOnlyList<ManifestObject> Read(string file)
     {
-        var documents = YamlJson.ParseDocuments(File.ReadAllText(file));
+        IReadOnlyList<JsonDocument> documents;
+        try
+        {
+            documents = YamlJson.ParseDocuments(BoundedFile.ReadAllText(file, BoundedFile.ManifestLimit, "a manifest file"));
+        }
+        catch (FormatException e)
+        {
+            // A folder holds many files; the message must say which one is wrong.
+            throw new FormatException($"{file}: {e.Message}", e);
+        }
+
         var objects = new List<ManifestObject>();
         for (var index = 0; index < documents.Count; index++)
         {

@@ -27,7 +27,7 @@ internal static class YamlJson
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(new NestingLimitedParser(new Parser(new StringReader(text)), MaxDepth));
         }
         catch (YamlException e)
         {

@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using AdmissionWebhook.Configuration;
 
 namespace AdmissionWebhook.Hosting;
 
@@ -25,11 +26,11 @@ internal sealed class ClientCertificateAuthority : IDisposable
     /// <summary>The subjects of the trusted CAs, for the start-up log.</summary>
     public string Subjects => string.Join("; ", _authorities.Select(authority => authority.Subject));
 
-    /// <summary>Reads every CA certificate of the PEM file; throws <see cref="CryptographicException"/> when it holds none.</summary>
+    /// <summary>Reads every CA certificate of the PEM file; throws <see cref="CryptographicException"/> when it holds none, <see cref="IOException"/> when it is too large.</summary>
     public static ClientCertificateAuthority Load(string file)
     {
         var all = new X509Certificate2Collection();
-        all.ImportFromPemFile(file);
+        all.ImportFromPem(BoundedFile.ReadAllText(file, BoundedFile.PemLimit, "a PEM file"));
         var authorities = new X509Certificate2Collection();
         foreach (var certificate in all)
         {

@@ -126,8 +126,8 @@ internal sealed partial class ServingCertificate : IHostedService, IDisposable
             string? certPem = null, keyPem = null;
             try
             {
-                certPem = File.ReadAllText(CertFile);
-                keyPem = File.ReadAllText(KeyFile);
+                certPem = BoundedFile.ReadAllText(CertFile, BoundedFile.PemLimit, "a PEM file");
+                keyPem = BoundedFile.ReadAllText(KeyFile, BoundedFile.PemLimit, "a PEM file");
                 if (_current is { } current && current.CertPem == certPem && current.KeyPem == keyPem)
                 {
                     return;

@@ -187,6 +187,39 @@ public sealed class ReviewCommandTests
         Assert.Contains("not valid YAML", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Review_InputNestedFarDeeperThanTheStackHolds_ExitsTwoNamingTheFileAndTheLimit()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("deep.json", new string('[', 100_000) + new string(']', 100_000));
+
+        var (exitCode, _, error) = await RunAsync(file);
+
+        Assert.Equal(ReviewCommand.ExitUsage, exitCode);
+        Assert.Equal($"review: cannot read input: {file}: nested deeper than 128 levels", error.TrimEnd());
+    }
+
+    [Fact]
+    public async Task Review_StateFolderNestedFarDeeperThanTheStackHolds_ExitsTwoNamingTheFile()
+    {
+        using var state = new TempFolder();
+        var file = state.Write("deep.yaml", "a: " + new string('[', 100_000) + new string(']', 100_000) + "\n");
+
+        var (exitCode, _, error) = await RunAsync("--state", state.Path, Path.Combine(TasksFolder, "good-manual-task.yaml"));
+
+        Assert.Equal(ReviewCommand.ExitUsage, exitCode);
+        Assert.Equal($"review: cannot read input: {file}: nested deeper than 128 levels", error.TrimEnd());
+    }
+
+    [Fact]
+    public async Task Review_EndlessInput_ExitsTwoNamingTheFileAndTheLimitInsteadOfRunningOutOfMemory()
+    {
+        var (exitCode, _, error) = await RunAsync("/dev/zero");
+
+        Assert.Equal(ReviewCommand.ExitUsage, exitCode);
+        Assert.Equal("review: cannot read input: /dev/zero is larger than 64 MiB, the limit for a manifest file", error.TrimEnd());
+    }
+
     private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
     {
         using var output = new StringWriter();

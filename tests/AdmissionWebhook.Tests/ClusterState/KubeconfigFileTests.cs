@@ -64,4 +64,25 @@ public sealed class KubeconfigFileTests : IDisposable
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
         Assert.Contains("line 2", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void AKubeconfigNestedFarDeeperThanTheStackHoldsIsAStartUpErrorNamingFileAndLimit()
+    {
+        var path = Path.Combine(_folder, "deep");
+        File.WriteAllText(path, "apiVersion: v1\nextensions:\n- name: x\n  extension: " + new string('[', 100_000) + new string(']', 100_000) + "\n");
+
+        var error = Assert.Throws<FormatException>(() => KubeconfigFile.Load(path));
+
+        Assert.Equal($"kubeconfig {path} cannot be read:", error.Message);
+        Assert.Equal("nested deeper than 128 levels", error.InnerException?.Message);
+    }
+
+    [Fact]
+    public void AnEndlessKubeconfigIsAStartUpErrorNamingFileAndLimit()
+    {
+        var error = Assert.Throws<FormatException>(() => KubeconfigFile.Load("/dev/zero"));
+
+        Assert.Equal("kubeconfig /dev/zero cannot be read:", error.Message);
+        Assert.Equal("/dev/zero is larger than 4 MiB, the limit for a kubeconfig", error.InnerException?.Message);
+    }
 }

@@ -1,4 +1,5 @@
 using AdmissionWebhook.ClusterState;
+using AdmissionWebhook.Tests.Cli;
 using AdmissionWebhook.Tests.TestSupport;
 
 namespace AdmissionWebhook.Tests.ClusterState;
@@ -81,6 +82,36 @@ public sealed class ManifestReaderTests
 
     [Fact]
     public void Files_SingleFile_IsTheFileItself() => Assert.Equal([Manifest("task.json")], ManifestReader.Files(Manifest("task.json")));
+
+    [Fact]
+    public void Read_FileThatIsNotYaml_NamesTheFileInTheError()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("broken.yaml", "a: [1, 2\n");
+
+        var error = Assert.Throws<FormatException>(() => ManifestReader.Read(file));
+
+        Assert.StartsWith($"{file}: not valid YAML at line 2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_FileNestedTooDeep_IsRefusedNamingTheFile()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("deep.json", new string('[', 100_000) + new string(']', 100_000));
+
+        var error = Assert.Throws<FormatException>(() => ManifestReader.Read(file));
+
+        Assert.Equal($"{file}: nested deeper than 128 levels", error.Message);
+    }
+
+    [Fact]
+    public void Read_EndlessFile_IsRefusedAtTheManifestLimitInsteadOfRunningOutOfMemory()
+    {
+        var error = Assert.Throws<IOException>(() => ManifestReader.Read("/dev/zero"));
+
+        Assert.Equal("/dev/zero is larger than 64 MiB, the limit for a manifest file", error.Message);
+    }
 
     [Fact]
     public void Files_MissingPath_ThrowsFileNotFoundNamingIt()

@@ -179,6 +179,44 @@ public sealed class YamlJsonTests
     }
 
     [Fact]
+    public void ParseDocuments_EmptyCollectionAtTheDeepestLevelAllowed_IsAccepted()
+    {
+        var json = new string('[', 129) + new string(']', 129);
+
+        Assert.Equal(json, Raw(Assert.Single(YamlJson.ParseDocuments(json))));
+    }
+
+    // A stack overflow cannot be caught: before the depth was refused as the parser's events arrive, each of these ended
+    // the whole test host ("Stack overflow.") instead of failing.
+    [Theory]
+    [InlineData("flow sequences", "[", "", "]")]
+    [InlineData("flow mappings", "{a: ", "1", "}")]
+    [InlineData("compact block sequences, which need no indentation", "- ", "x", "")]
+    public void ParseDocuments_NestingFarDeeperThanTheStackHolds_IsRefusedBeforeTheParserDescends(string shape, string open, string inner, string close)
+    {
+        const int Depth = 100_000;
+        var yaml = string.Concat(Enumerable.Repeat(open, Depth)) + inner + string.Concat(Enumerable.Repeat(close, Depth));
+
+        var error = Assert.Throws<FormatException>(() => YamlJson.ParseDocuments(yaml));
+
+        Assert.True(error.Message == "nested deeper than 128 levels", shape);
+    }
+
+    [Fact]
+    public void ParseDocuments_BracketsInQuotedAndBlockScalarsAndComments_AreNotNesting()
+    {
+        var brackets = new string('[', 100_000);
+        var braces = new string('{', 1000);
+
+        var root = Single($"a: \"{brackets}\"\nb: '{braces}'\nc: |\n  {brackets}\n# {brackets}\nd: [\"]]{braces}\"]\n");
+
+        Assert.Equal(brackets, root.GetProperty("a").GetString());
+        Assert.Equal(braces, root.GetProperty("b").GetString());
+        Assert.Equal(brackets + "\n", root.GetProperty("c").GetString());
+        Assert.Equal("]]" + braces, root.GetProperty("d")[0].GetString());
+    }
+
+    [Fact]
     public void ParseDocuments_AliasBomb_IsRefusedBeforeItExpandsWithoutBound()
     {
         var yaml = new StringBuilder("a: &a [x, x, x, x, x, x, x, x, x, x]\n");

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using AdmissionWebhook.Hosting;
+using AdmissionWebhook.Tests.Cli;
 using Microsoft.Extensions.Options;
 
 namespace AdmissionWebhook.Tests.Integration;
@@ -115,6 +116,28 @@ public sealed class OptionsValidationTests : IDisposable
         var error = await RefusedServeAsync(flag, value);
 
         Assert.EndsWith(allowed, error.TrimEnd(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnEndlessClientCaFileFailsTheStartNamingTheFlagAndTheLimit()
+    {
+        var error = await RefusedServeAsync("--client-ca", "/dev/zero");
+
+        Assert.Contains("--client-ca", error, StringComparison.Ordinal);
+        Assert.Contains("/dev/zero is larger than 1 MiB, the limit for a PEM file", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AStateFolderNestedFarDeeperThanTheStackHoldsFailsTheStartNamingTheFlagAndTheFile()
+    {
+        using var state = new TempFolder();
+        var file = state.Write("deep.yaml", "a: " + new string('[', 100_000) + new string(']', 100_000) + "\n");
+
+        var error = await RefusedServeAsync("--state", state.Path);
+
+        Assert.StartsWith("The webhook cannot start: --state", error, StringComparison.Ordinal);
+        Assert.Contains($"{file}: nested deeper than 128 levels", error, StringComparison.Ordinal);
+        Assert.Single(error.TrimEnd().Split('\n'));
     }
 
     public void Dispose()
