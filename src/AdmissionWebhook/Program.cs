@@ -74,6 +74,6 @@ internal static class Program
         e is InvalidOperationException
         && typeof(WebhookOptions).GetProperties().Select(setting => setting.PropertyType)
             .FirstOrDefault(type => type.IsEnum && e.Message.Contains($"'{type.FullName}'", StringComparison.Ordinal)) is { } choice
-            ? $" Allowed: {string.Join(", ", Enum.GetNames(choice))}."
+            ? WebhookOptionsValidator.AllowedNames(choice)
             : string.Empty;
 }
