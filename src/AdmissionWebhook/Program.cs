@@ -64,6 +64,15 @@ internal static class Program
                 "stop it, or choose other ports with --https-port and --health-port.");
             return 2;
         }
+        catch (ListenerBindException e)
+        {
+            // An address this host does not have, an unknown IPv6 scope, a port it may not open: unhandled, each ended
+            // the process with a stack trace and a core dump.
+            await error.WriteLineAsync(
+                $"The webhook cannot start: {e.Message} --bind-address must be an address of this host (\"*\" for every interface), " +
+                "and --https-port and --health-port ports it may listen on.");
+            return 2;
+        }
     }
 
     /// <summary>

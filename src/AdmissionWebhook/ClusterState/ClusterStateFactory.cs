@@ -26,7 +26,17 @@ internal static class ClusterStateFactory
         var value = options.Value;
         if (!string.IsNullOrWhiteSpace(value.StateDirectory))
         {
-            return ManifestClusterState.Load([value.StateDirectory]);
+            try
+            {
+                return ManifestClusterState.Load([value.StateDirectory]);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The validator saw the path exist; reading it can still fail (a symlink loop, no permission), as
+                // review reports it: a setting to fix, not a crash.
+                throw new OptionsValidationException(Options.DefaultName, typeof(WebhookOptions),
+                    [$"{WebhookOptionsValidator.Describe("--state", nameof(WebhookOptions.StateDirectory))} \"{value.StateDirectory}\" cannot be read: {e.Message}"]);
+            }
         }
 
         return (IClusterState?)Connect(services, options) ?? ManifestClusterState.Load([EmbeddedStateDirectory()]);
