@@ -30,9 +30,9 @@ internal static class Program
     /// <summary>Runs the webhook until it is stopped; a start it cannot make is a message on <paramref name="error"/> and exit code 2.</summary>
     internal static async Task<int> ServeAsync(string[] args, TextWriter error, CancellationToken stopping = default)
     {
-        if (CommandLine.FindUnknownServeFlag(args) is { } unknown)
+        if (CommandLine.FindServeUsageError(args) is { } usage)
         {
-            await error.WriteLineAsync($"serve: unknown option \"{unknown}\"\n\n{CommandLine.Usage}");
+            await error.WriteLineAsync($"serve: {usage}\n\n{CommandLine.Usage}");
             return 2;
         }
 
