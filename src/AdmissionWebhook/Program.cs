@@ -30,9 +30,9 @@ internal static class Program
     /// <summary>Runs the webhook until it is stopped; a start it cannot make is a message on <paramref name="error"/> and exit code 2.</summary>
     internal static async Task<int> ServeAsync(string[] args, TextWriter error, CancellationToken stopping = default)
     {
-        if (CommandLine.FindUnknownServeFlag(args) is { } unknown)
+        if (CommandLine.FindServeUsageError(args) is { } usage)
         {
-            await error.WriteLineAsync($"serve: unknown option \"{unknown}\"\n\n{CommandLine.Usage}");
+            await error.WriteLineAsync($"serve: {usage}\n\n{CommandLine.Usage}");
             return 2;
         }
 
@@ -64,6 +64,15 @@ internal static class Program
                 "stop it, or choose other ports with --https-port and --health-port.");
             return 2;
         }
+        catch (ListenerBindException e)
+        {
+            // An address this host does not have, an unknown IPv6 scope, a port it may not open: unhandled, each ended
+            // the process with a stack trace and a core dump.
+            await error.WriteLineAsync(
+                $"The webhook cannot start: {e.Message} --bind-address must be an address of this host (\"*\" for every interface), " +
+                "and --https-port and --health-port ports it may listen on.");
+            return 2;
+        }
     }
 
     /// <summary>
@@ -74,6 +83,6 @@ internal static class Program
         e is InvalidOperationException
         && typeof(WebhookOptions).GetProperties().Select(setting => setting.PropertyType)
             .FirstOrDefault(type => type.IsEnum && e.Message.Contains($"'{type.FullName}'", StringComparison.Ordinal)) is { } choice
-            ? $" Allowed: {string.Join(", ", Enum.GetNames(choice))}."
+            ? WebhookOptionsValidator.AllowedNames(choice)
             : string.Empty;
 }

@@ -3,19 +3,25 @@ namespace AdmissionWebhook.Configuration;
 /// <summary>The serve flags and the configuration keys they set; every flag also has an appsettings and environment form.</summary>
 internal static class CommandLine
 {
-    public static readonly IReadOnlyDictionary<string, string> ServeSwitches = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["--state"] = Key(nameof(WebhookOptions.StateDirectory)),
-        ["--kubeconfig"] = Key(nameof(WebhookOptions.Kubeconfig)),
-        ["--https-port"] = Key(nameof(WebhookOptions.HttpsPort)),
-        ["--health-port"] = Key(nameof(WebhookOptions.HealthPort)),
-        ["--bind-address"] = Key(nameof(WebhookOptions.BindAddress)),
-        ["--tls-cert"] = Key(nameof(WebhookOptions.TlsCertFile)),
-        ["--tls-key"] = Key(nameof(WebhookOptions.TlsKeyFile)),
-        ["--client-ca"] = Key(nameof(WebhookOptions.ClientCaFile)),
-        ["--keptn-namespace"] = Key(nameof(WebhookOptions.KeptnNamespace)),
-        ["--log-format"] = Key(nameof(WebhookOptions.LogFormat)),
-    };
+    /// <summary>Each serve flag, the setting it sets, and what its value is (for "--state needs a folder or file").</summary>
+    private static readonly (string Flag, string Property, string Value)[] ServeFlags =
+    [
+        ("--state", nameof(WebhookOptions.StateDirectory), "a folder or file"),
+        ("--kubeconfig", nameof(WebhookOptions.Kubeconfig), "a file"),
+        ("--https-port", nameof(WebhookOptions.HttpsPort), "a port"),
+        ("--health-port", nameof(WebhookOptions.HealthPort), "a port"),
+        ("--bind-address", nameof(WebhookOptions.BindAddress), "an address"),
+        ("--tls-cert", nameof(WebhookOptions.TlsCertFile), "a file"),
+        ("--tls-key", nameof(WebhookOptions.TlsKeyFile), "a file"),
+        ("--client-ca", nameof(WebhookOptions.ClientCaFile), "a file"),
+        ("--keptn-namespace", nameof(WebhookOptions.KeptnNamespace), "a namespace"),
+        ("--log-format", nameof(WebhookOptions.LogFormat), "text or json"),
+    ];
+
+    public static readonly IReadOnlyDictionary<string, string> ServeSwitches =
+        ServeFlags.ToDictionary(flag => flag.Flag, flag => Key(flag.Property), StringComparer.Ordinal);
+
+    private static readonly Dictionary<string, string> ServeValues = ServeFlags.ToDictionary(flag => flag.Flag, flag => flag.Value, StringComparer.Ordinal);
 
     public const string Usage = """
         Usage:
@@ -41,34 +47,36 @@ internal static class CommandLine
           exit code: 0 all allowed, 1 any denied, 2 usage error or unreadable input
         """;
 
-    /// <summary>Returns the first argument that is not a known serve flag or a <c>--Section:Key</c> override, or null.</summary>
-    public static string? FindUnknownServeFlag(IReadOnlyList<string> args)
+    /// <summary>
+    /// What is wrong with the serve arguments, as a usage line, or null: the first argument that is not a known serve
+    /// flag or a <c>--Section:Key</c> override, or such a flag without its value.
+    /// </summary>
+    public static string? FindServeUsageError(IReadOnlyList<string> args)
     {
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
             var flag = arg.Split('=', 2)[0];
-            if (ServeSwitches.ContainsKey(flag))
+            var known = ServeValues.GetValueOrDefault(flag);
+            if (known is null && !(flag.StartsWith("--", StringComparison.Ordinal) && flag.Contains(':', StringComparison.Ordinal)))
             {
-                if (!arg.Contains('=', StringComparison.Ordinal))
-                {
-                    i++;
-                }
+                return $"unknown option \"{arg}\"";
+            }
 
+            if (arg.Contains('=', StringComparison.Ordinal))
+            {
                 continue;
             }
 
-            if (flag.StartsWith("--", StringComparison.Ordinal) && flag.Contains(':', StringComparison.Ordinal))
+            // The configuration's command-line parser takes whatever follows as the value: a flag last was dropped
+            // silently, and "--https-port --health-port 20185" made "20185" the unknown option. A value that starts
+            // with "--" can still be given as --flag=value.
+            if (i + 1 == args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
             {
-                if (!arg.Contains('=', StringComparison.Ordinal))
-                {
-                    i++;
-                }
-
-                continue;
+                return $"{flag} needs {known ?? "a value"}";
             }
 
-            return arg;
+            i++;
         }
 
         return null;

@@ -57,10 +57,32 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
             failures.Add($"{Describe(null, nameof(options.MaxRequestBodyBytes))} must be at least 65536 bytes; a KeptnTask review can be far larger than {options.MaxRequestBodyBytes}");
         }
 
-        if (options.CertificateReloadInterval < TimeSpan.FromSeconds(1))
+        // A review is object plus oldObject, each at most etcd's 1.5 MiB: 1 GiB is far past any real one. The bound also
+        // keeps the arithmetic sound: Kestrel's limit is this plus BodyLimitSlack (long.MaxValue overflowed to a negative
+        // limit and a crash), and RequestBody buffers a body in one array, which an int indexes.
+        if (options.MaxRequestBodyBytes > MaxRequestBodyLimit)
         {
-            failures.Add($"{Describe(null, nameof(options.CertificateReloadInterval))} must be at least 1 second");
+            failures.Add($"{Describe(null, nameof(options.MaxRequestBodyBytes))} must be at most {MaxRequestBodyLimit} bytes (1 GiB), not {options.MaxRequestBodyBytes}; a review is object and oldObject, each at most 1.5 MiB in etcd");
         }
+
+        // The periodic re-read is what catches a renewed certificate when a file event is missed; longer than a day it
+        // would serve a certificate cert-manager replaced hours ago (short-lived ones are renewed hours before expiry).
+        // The timer itself takes at most about 49.7 days and crashed the start beyond that.
+        if (options.CertificateReloadInterval < TimeSpan.FromSeconds(1) || options.CertificateReloadInterval > TimeSpan.FromDays(1))
+        {
+            failures.Add($"{Describe(null, nameof(options.CertificateReloadInterval))} must be between 1 second and 1 day, not {options.CertificateReloadInterval}");
+        }
+
+        // Without a certificate of its own the webhook generates one and keeps it there; an empty path names no folder.
+        if (!hasCert && !hasKey && string.IsNullOrWhiteSpace(options.DevCertificateDirectory))
+        {
+            failures.Add($"{Describe(null, nameof(options.DevCertificateDirectory))} is empty; without --tls-cert and --tls-key it must name the folder the development certificate is kept in");
+        }
+
+        // The binder turns any number into an enum, named value or not ("7", "-1"); a number no name stands for
+        // would silently act as whatever the code does with an unknown value.
+        CheckChoice(options.LookupFailurePolicy, null, nameof(options.LookupFailurePolicy), failures);
+        CheckChoice(options.LogFormat, "--log-format", nameof(options.LogFormat), failures);
 
         if (options.WatchTimeout < TimeSpan.FromSeconds(1) || options.WatchTimeout > TimeSpan.FromHours(1))
         {
@@ -75,12 +97,27 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
+    /// <summary>Largest <see cref="WebhookOptions.MaxRequestBodyBytes"/>: 1 GiB.</summary>
+    internal const long MaxRequestBodyLimit = 1L << 30;
+
+    /// <summary>" Allowed: Text, Json.": the names an enum setting can be given.</summary>
+    internal static string AllowedNames(Type choice) => $" Allowed: {string.Join(", ", Enum.GetNames(choice))}.";
+
     /// <summary>"--https-port (Webhook:HttpsPort, env Webhook__HttpsPort)": every way to set it.</summary>
     internal static string Describe(string? flag, string property)
     {
         var key = $"{WebhookOptions.Section}:{property}";
         var env = $"{WebhookOptions.Section}__{property}";
         return flag is null ? $"{key} (env {env})" : $"{flag} ({key}, env {env})";
+    }
+
+    private static void CheckChoice<TChoice>(TChoice value, string? flag, string property, List<string> failures)
+        where TChoice : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+        {
+            failures.Add($"{Describe(flag, property)} is {value:D}, which names no choice.{AllowedNames(typeof(TChoice))}");
+        }
     }
 
     private static void CheckPort(int port, string flag, string property, List<string> failures)

@@ -110,7 +110,22 @@ internal sealed partial class ServingCertificate : IHostedService, IDisposable
             return (_options.TlsCertFile, _options.TlsKeyFile, false);
         }
 
-        var (cert, key, created) = DevelopmentCertificate.Ensure(_options.DevCertificateDirectory, _time);
+        string cert, key;
+        bool created;
+        try
+        {
+            (cert, key, created) = DevelopmentCertificate.Ensure(_options.DevCertificateDirectory, _time);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A file where the folder should be, a folder another user owns: a setting to change, not a crash.
+            throw new OptionsValidationException(Options.DefaultName, typeof(WebhookOptions),
+            [
+                $"{WebhookOptionsValidator.Describe(null, nameof(WebhookOptions.DevCertificateDirectory))} \"{_options.DevCertificateDirectory}\" cannot hold the development certificate: {e.Message} " +
+                "Name a folder this user can write, or give --tls-cert and --tls-key.",
+            ]);
+        }
+
         if (created)
         {
             Log.DevelopmentCertificateCreated(_logger, cert);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Security.Authentication;
 using AdmissionWebhook.Admission;
 using AdmissionWebhook.ClusterState;
@@ -10,6 +11,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Events;
@@ -36,6 +38,7 @@ internal static partial class WebhookHost
             preserveStaticLogger: true);
         builder.Services.AddKeptnTaskAdmission();
         builder.WebHost.ConfigureKestrel(ConfigureKestrel);
+        builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = BindListenSocket);
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -170,6 +173,24 @@ internal static partial class WebhookHost
             default:
                 kestrel.Listen(IPAddress.Parse(address), port, configure);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Kestrel's own bind, with the address and port attached to a failure: the bare SocketException of an address this
+    /// host does not have says only "Cannot assign requested address". A port in use is left to Kestrel, which says so.
+    /// </summary>
+    private static Socket BindListenSocket(EndPoint endpoint)
+    {
+        try
+        {
+            return SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+        }
+        catch (SocketException e) when (e.SocketErrorCode != SocketError.AddressAlreadyInUse)
+        {
+            // Not an IOException, as Kestrel's in-use one is: after any other failure on [::] ("*"), Kestrel retries on
+            // 0.0.0.0, which a host without IPv6 needs.
+            throw new ListenerBindException(endpoint, e);
         }
     }
 

@@ -23,6 +23,8 @@ public sealed class OptionsValidationTests : IDisposable
         { "a Keptn namespace that is no namespace name", ["--keptn-namespace", "Keptn_System"], ["--keptn-namespace", "Keptn_System"] },
         { "a state folder that does not exist", ["--state", "/nonexistent/keptn-state"], ["--state", "/nonexistent/keptn-state"] },
         { "a client CA file that does not exist", ["--client-ca", "/nonexistent/client-ca.crt"], ["--client-ca", "/nonexistent/client-ca.crt"] },
+        { "a certificate reload interval the timer cannot take", ["--Webhook:CertificateReloadInterval", "50.00:00:00"], ["Webhook:CertificateReloadInterval", "between 1 second and 1 day", "50.00:00:00"] },
+        { "a body limit that overflowed with Kestrel's slack", ["--Webhook:MaxRequestBodyBytes", "9223372036854775807"], ["Webhook:MaxRequestBodyBytes", "at most 1073741824", "9223372036854775807"] },
     };
 
     [Fact]
@@ -140,6 +142,71 @@ public sealed class OptionsValidationTests : IDisposable
         Assert.Single(error.TrimEnd().Split('\n'));
     }
 
+    /// <summary>The binder takes any number for an enum; one that names no choice used to start the webhook silently.</summary>
+    [Theory]
+    [InlineData("--Webhook:LookupFailurePolicy", "7", "Webhook:LookupFailurePolicy", "Allowed: Allow, Deny.")]
+    [InlineData("--Webhook:LookupFailurePolicy", "-1", "Webhook:LookupFailurePolicy", "Allowed: Allow, Deny.")]
+    [InlineData("--Webhook:LookupFailurePolicy", "65536", "Webhook:LookupFailurePolicy", "Allowed: Allow, Deny.")]
+    [InlineData("--log-format", "7", "--log-format", "Allowed: Text, Json.")]
+    public async Task ANumberThatNamesNoChoiceEndsTheStartWithExitCode2AndListsTheNamesItCanBe(string flag, string value, string setting, string allowed)
+    {
+        var error = await RefusedServeAsync(flag, value);
+
+        Assert.Contains($"{setting} (", error, StringComparison.Ordinal);
+        Assert.Contains($" is {value}, ", error, StringComparison.Ordinal);
+        Assert.EndsWith(allowed, error.TrimEnd(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Without --tls-cert the development certificate is written to this folder; a file there, or a path under a file,
+    /// ended the process with an unhandled IOException and a core dump (exit code 134).
+    /// </summary>
+    [Theory]
+    [InlineData("a file")]
+    [InlineData("a path under a file")]
+    [InlineData("an empty value")]
+    public async Task ADevelopmentCertificateFolderThatCannotBeOneEndsTheStartWithExitCode2NamingTheSetting(string folder)
+    {
+        var directory = folder switch
+        {
+            "a file" => _volume.CertificateFile,
+            "a path under a file" => Path.Combine(_volume.CertificateFile, "dev-cert"),
+            _ => string.Empty,
+        };
+        var args = WithoutServingCertificate(Arguments(("--Webhook:DevCertificateDirectory", directory)));
+
+        var error = await RefusedServeAsync(args);
+
+        Assert.Contains("Webhook:DevCertificateDirectory (env Webhook__DevCertificateDirectory)", error, StringComparison.Ordinal);
+        Assert.Contains(folder == "an empty value" ? "is empty" : $"\"{directory}\" cannot hold the development certificate: ", error, StringComparison.Ordinal);
+    }
+
+    /// <summary>An address this host does not have failed the bind with a SocketException that ended the process (exit code 134).</summary>
+    [Fact]
+    public async Task ABindAddressThisHostDoesNotHaveEndsTheStartWithExitCode2NamingTheAddressAndTheReason()
+    {
+        // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): documentation only, never an address of a real host.
+        var error = await RefusedServeAsync("--bind-address", "192.0.2.1");
+
+        Assert.StartsWith("The webhook cannot start: Failed to bind to address 192.0.2.1:", error, StringComparison.Ordinal);
+        Assert.Contains(new SocketException((int)SocketError.AddressNotAvailable).Message, error, StringComparison.Ordinal);
+        Assert.Contains("--bind-address", error, StringComparison.Ordinal);
+    }
+
+    /// <summary>The validator sees a symlink loop exist; reading it threw an IOException that ended the process (exit code 134).</summary>
+    [Fact]
+    public async Task AStatePathThatIsASymlinkLoopEndsTheStartWithExitCode2NamingThePath()
+    {
+        var loop = Path.Combine(_volume.Root, "state-loop");
+        var other = Path.Combine(_volume.Root, "state-loop-back");
+        File.CreateSymbolicLink(loop, other);
+        File.CreateSymbolicLink(other, loop);
+
+        var error = await RefusedServeAsync("--state", loop);
+
+        Assert.Contains($"--state (Webhook:StateDirectory, env Webhook__StateDirectory) \"{loop}\" cannot be loaded: ", error, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         _volume.Dispose();
@@ -166,13 +233,28 @@ public sealed class OptionsValidationTests : IDisposable
         return [.. args];
     }
 
+    /// <summary>The arguments without --tls-cert and --tls-key: the webhook then generates a development certificate.</summary>
+    private static string[] WithoutServingCertificate(string[] args)
+    {
+        var kept = args.ToList();
+        foreach (var flag in (string[])["--tls-cert", "--tls-key"])
+        {
+            kept.RemoveRange(kept.IndexOf(flag), 2);
+        }
+
+        return [.. kept];
+    }
+
     /// <summary>Runs <c>serve</c> with one flag changed, which must refuse to start (exit code 2); returns what it wrote to stderr.</summary>
-    private async Task<string> RefusedServeAsync(string flag, string value)
+    private Task<string> RefusedServeAsync(string flag, string value) => RefusedServeAsync(Arguments((flag, value)));
+
+    /// <summary>Runs <c>serve</c> with <paramref name="args"/>, which must refuse to start (exit code 2); returns what it wrote to stderr.</summary>
+    private static async Task<string> RefusedServeAsync(string[] args)
     {
         using var error = new StringWriter();
         using var timeout = new CancellationTokenSource(WebhookServer.StartStopTimeout);
 
-        var exitCode = await Program.ServeAsync(Arguments((flag, value)), error, timeout.Token);
+        var exitCode = await Program.ServeAsync(args, error, timeout.Token);
 
         Assert.Equal(2, exitCode);
         return error.ToString();
