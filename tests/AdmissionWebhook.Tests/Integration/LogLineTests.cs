@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using AdmissionWebhook.Tests.TestSupport;
 using Serilog;
-using Serilog.Core;
 using Serilog.Events;
 
 namespace AdmissionWebhook.Tests.Integration;
@@ -204,59 +204,4 @@ public sealed partial class LogLineTests : IAsyncLifetime
 
     [GeneratedRegex(@" in \d+\.\d{3} ms$")]
     private static partial Regex DurationPattern();
-
-    /// <summary>Keeps every event and lets a test await the one it expects, within a deadline.</summary>
-    private sealed class CapturingSink : ILogEventSink
-    {
-        private readonly Lock _lock = new();
-        private readonly List<LogEvent> _events = [];
-        private readonly List<(Func<LogEvent, bool> Match, TaskCompletionSource<LogEvent> Found)> _waiters = [];
-
-        public IReadOnlyList<LogEvent> Events
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return [.. _events];
-                }
-            }
-        }
-
-        public void Emit(LogEvent logEvent)
-        {
-            lock (_lock)
-            {
-                _events.Add(logEvent);
-                foreach (var waiter in _waiters.Where(waiter => waiter.Match(logEvent)).ToList())
-                {
-                    waiter.Found.TrySetResult(logEvent);
-                    _waiters.Remove(waiter);
-                }
-            }
-        }
-
-        public async Task<LogEvent> WaitForAsync(Func<LogEvent, bool> match, CancellationToken cancellationToken)
-        {
-            var found = new TaskCompletionSource<LogEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
-            lock (_lock)
-            {
-                if (_events.FirstOrDefault(match) is { } already)
-                {
-                    return already;
-                }
-
-                _waiters.Add((match, found));
-            }
-
-            try
-            {
-                return await found.Task.WaitAsync(cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"no matching log event; captured: {string.Join(" | ", Events.Select(Text))}");
-            }
-        }
-    }
 }

@@ -1,6 +1,6 @@
 using AdmissionWebhook.Tests.Cli;
+using AdmissionWebhook.Tests.TestSupport;
 using Serilog;
-using Serilog.Core;
 using Serilog.Events;
 
 namespace AdmissionWebhook.Tests.Integration;
@@ -12,7 +12,7 @@ namespace AdmissionWebhook.Tests.Integration;
 /// </summary>
 public sealed class MissingCertificateTests : IAsyncLifetime, IDisposable
 {
-    private readonly ListSink _sink = new();
+    private readonly CapturingSink _sink = new();
     private readonly TempFolder _folder = new();
     private WebhookServer _server = null!;
 
@@ -54,30 +54,5 @@ public sealed class MissingCertificateTests : IAsyncLifetime, IDisposable
         await Task.Delay(TimeSpan.FromMilliseconds(500));
 
         Assert.Single(_sink.Events, logEvent => logEvent.RenderMessage().Contains("Could not load the serving certificate", StringComparison.Ordinal));
-    }
-
-    private sealed class ListSink : ILogEventSink
-    {
-        private readonly Lock _lock = new();
-        private readonly List<LogEvent> _events = [];
-
-        public IReadOnlyList<LogEvent> Events
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return [.. _events];
-                }
-            }
-        }
-
-        public void Emit(LogEvent logEvent)
-        {
-            lock (_lock)
-            {
-                _events.Add(logEvent);
-            }
-        }
     }
 }
