@@ -69,6 +69,7 @@ internal sealed class DuplicateNameRule(IClusterState state, WebhookOptions opti
             $"To run it with the new spec, create it under a new name such as \"{NextFreeName(task.Namespace, name)}\"");
     }
 
+    /// <summary>Quoted for the message: it is built from the name, which came from the request or a reviewed file.</summary>
     private string NextFreeName(string @namespace, string name) =>
-        NameSuggestions.NextFreeName(name, (state, @namespace), static (cluster, candidate) => cluster.state.HasTask(cluster.@namespace, candidate));
+        NameRule.Quote(NameSuggestions.NextFreeName(name, (state, @namespace), static (cluster, candidate) => cluster.state.HasTask(cluster.@namespace, candidate)));
 }

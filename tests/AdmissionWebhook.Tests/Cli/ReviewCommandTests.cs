@@ -122,6 +122,31 @@ public sealed class ReviewCommandTests
     }
 
     [Fact]
+    public async Task Review_TaskWhoseHostileNameIsTaken_IsToldTheNextNameWithItsControlCharactersVisible()
+    {
+        using var folder = new TempFolder();
+        var task = """
+            apiVersion: lifecycle.keptn.sh/v1
+            kind: KeptnTask
+            metadata:
+              name: "bad\nname\e[2J-1"
+              namespace: podtato-kubectl
+            spec:
+              taskDefinition: check-entry-conditions
+              checkType: pre
+              context: {appName: podtato-head, appVersion: 0.1.0, workloadName: podtato-head-frontend, workloadVersion: 0.1.0, objectType: "", taskType: ""}
+            """;
+        var existing = folder.Write("existing.yaml", task);
+        var file = folder.Write("task.yaml", task);
+
+        var (_, output, _) = await RunAsync("--state", ClusterState, "--state", existing, "--output", "json", file);
+
+        var message = JsonDocument.Parse(output).RootElement[0].GetProperty("message").GetString()!;
+        Assert.Contains("bad\\u000aname\\u001b[2J-2", message, StringComparison.Ordinal);
+        Assert.DoesNotContain(message, char.IsControl);
+    }
+
+    [Fact]
     public async Task Review_DefinitionKeptBesideTheTask_CountsAsClusterState()
     {
         using var folder = new TempFolder();
