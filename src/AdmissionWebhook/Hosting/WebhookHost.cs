@@ -63,11 +63,16 @@ internal static partial class WebhookHost
             // per-request ones; a failed start still surfaces as the exception Program reports.
             .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LogEventLevel.Fatal + 1)
 
+            // It logs an Error for every probe that finds a check unhealthy — every 10 s of a normal start while the
+            // caches sync. /readyz says which check fails and why, and the webhook's own warnings say what went wrong.
+            .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogEventLevel.Fatal)
+
             // Only levels come from configuration; naming the assembly spares the reader a scan of every dependency.
             .ReadFrom.Configuration(configuration, new ConfigurationReaderOptions(typeof(Serilog.Log).Assembly))
             .Enrich.FromLogContext();
         var format = configuration[$"{WebhookOptions.Section}:{nameof(WebhookOptions.LogFormat)}"];
-        var json = string.Equals(format, nameof(LogFormat.Json), StringComparison.OrdinalIgnoreCase);
+        // Read as the options binder reads it (a name in any case, or the number of one), so both agree on what "1" means.
+        var json = Enum.TryParse<LogFormat>(format, ignoreCase: true, out var parsed) && parsed == LogFormat.Json;
 
         // Each line is formatted where it is logged and written to stdout by a thread of the sink's own — at once after a
         // quiet spell, under load once per 100 ms — never by a review (docs/performance.md). If stdout blocks (a stuck log pipe), lines queue up to about
@@ -124,6 +129,8 @@ internal static partial class WebhookHost
         }
 
         var admissionConnections = 0;
+        var connectionLogger = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("AdmissionWebhook");
+        var lastLimitWarning = 0L;
         Listen(kestrel, options.BindAddress, options.HttpsPort, listen =>
         {
             listen.Protocols = HttpProtocols.Http1AndHttp2;
@@ -131,7 +138,21 @@ internal static partial class WebhookHost
             {
                 try
                 {
-                    if (Interlocked.Increment(ref admissionConnections) > MaxAdmissionConnections || !certificate.CanServe())
+                    if (Interlocked.Increment(ref admissionConnections) > MaxAdmissionConnections)
+                    {
+                        // Said once a minute: while the limit holds, reviews are refused too, and nothing else would say why.
+                        var now = Environment.TickCount64;
+                        var last = Interlocked.Read(ref lastLimitWarning);
+                        if ((last == 0 || now - last >= 60_000) && Interlocked.CompareExchange(ref lastLimitWarning, now, last) == last)
+                        {
+                            Log.ConnectionLimitReached(connectionLogger, MaxAdmissionConnections, connection.RemoteEndPoint?.ToString() ?? "unknown");
+                        }
+
+                        connection.Abort();
+                        return;
+                    }
+
+                    if (!certificate.CanServe())
                     {
                         connection.Abort();
                         return;
@@ -221,5 +242,9 @@ internal static partial class WebhookHost
         [LoggerMessage(EventId = 21, EventName = "ClientCertificatesRequired", Level = LogLevel.Information,
             Message = "HTTPS callers must present a client certificate signed by {Authorities} (--client-ca {ClientCaFile}); others are refused in the TLS handshake")]
         public static partial void ClientCertificatesRequired(ILogger logger, string authorities, string clientCaFile);
+
+        [LoggerMessage(EventId = 22, EventName = "ConnectionLimitReached", Level = LogLevel.Warning,
+            Message = "HTTPS connections are closed at accept: {Limit} are open already (the last refused from {RemoteEndPoint}); idle or slow clients hold them until their timeouts (10 s for the TLS handshake and headers)")]
+        public static partial void ConnectionLimitReached(ILogger logger, int limit, string remoteEndPoint);
     }
 }
