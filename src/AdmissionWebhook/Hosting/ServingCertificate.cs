@@ -13,15 +13,13 @@ namespace AdmissionWebhook.Hosting;
 /// </summary>
 internal sealed partial class ServingCertificate : IHostedService, IDisposable
 {
-    private static readonly TimeSpan RefusalWarningInterval = TimeSpan.FromMinutes(1);
-
     private readonly WebhookOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ServingCertificate> _logger;
     private readonly Lock _reloadLock = new();
+    private readonly WarningThrottle _refusalWarnings;
     private FileSystemWatcher? _watcher;
     private ITimer? _timer;
-    private long _lastRefusalWarning;
     private (string Cert, string Key)? _rejected;
     private volatile Loaded? _current;
 
@@ -30,6 +28,7 @@ internal sealed partial class ServingCertificate : IHostedService, IDisposable
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _refusalWarnings = new WarningThrottle(time, TimeSpan.FromMinutes(1));
         (CertFile, KeyFile, IsDevelopment) = ResolveFiles();
         Reload(initial: true);
     }
@@ -60,9 +59,7 @@ internal sealed partial class ServingCertificate : IHostedService, IDisposable
             return true;
         }
 
-        var now = _time.GetTimestamp();
-        var last = Interlocked.Read(ref _lastRefusalWarning);
-        if ((last == 0 || _time.GetElapsedTime(last, now) >= RefusalWarningInterval) && Interlocked.CompareExchange(ref _lastRefusalWarning, now, last) == last)
+        if (_refusalWarnings.ShouldWarn())
         {
             Log.NoCertificateToServe(_logger, CertFile, KeyFile);
         }

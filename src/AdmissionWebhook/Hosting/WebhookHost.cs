@@ -130,7 +130,7 @@ internal static partial class WebhookHost
 
         var admissionConnections = 0;
         var connectionLogger = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("AdmissionWebhook");
-        var lastLimitWarning = 0L;
+        var limitWarnings = new WarningThrottle(kestrel.ApplicationServices.GetRequiredService<TimeProvider>(), TimeSpan.FromMinutes(1));
         Listen(kestrel, options.BindAddress, options.HttpsPort, listen =>
         {
             listen.Protocols = HttpProtocols.Http1AndHttp2;
@@ -141,9 +141,7 @@ internal static partial class WebhookHost
                     if (Interlocked.Increment(ref admissionConnections) > MaxAdmissionConnections)
                     {
                         // Said once a minute: while the limit holds, reviews are refused too, and nothing else would say why.
-                        var now = Environment.TickCount64;
-                        var last = Interlocked.Read(ref lastLimitWarning);
-                        if ((last == 0 || now - last >= 60_000) && Interlocked.CompareExchange(ref lastLimitWarning, now, last) == last)
+                        if (limitWarnings.ShouldWarn())
                         {
                             Log.ConnectionLimitReached(connectionLogger, MaxAdmissionConnections, connection.RemoteEndPoint?.ToString() ?? "unknown");
                         }

@@ -99,17 +99,7 @@ public sealed class ReviewCommandTests
     public async Task Review_TwoTasksOfTheSameNameInOneInput_RefusesTheSecondAsADuplicate()
     {
         using var folder = new TempFolder();
-        var task = """
-            apiVersion: lifecycle.keptn.sh/v1
-            kind: KeptnTask
-            metadata:
-              name: smoke-1
-              namespace: podtato-kubectl
-            spec:
-              taskDefinition: check-entry-conditions
-              checkType: pre
-              context: {appName: podtato-head, appVersion: 0.1.0, workloadName: podtato-head-frontend, workloadVersion: 0.1.0, objectType: "", taskType: ""}
-            """;
+        var task = PodtatoTask("smoke-1");
         var file = folder.Write("tasks.yaml", task + "\n---\n" + task);
 
         var (exitCode, output, _) = await RunAsync("--state", ClusterState, "--output", "json", file);
@@ -125,17 +115,7 @@ public sealed class ReviewCommandTests
     public async Task Review_TaskWhoseHostileNameIsTaken_IsToldTheNextNameWithItsControlCharactersVisible()
     {
         using var folder = new TempFolder();
-        var task = """
-            apiVersion: lifecycle.keptn.sh/v1
-            kind: KeptnTask
-            metadata:
-              name: "bad\nname\e[2J-1"
-              namespace: podtato-kubectl
-            spec:
-              taskDefinition: check-entry-conditions
-              checkType: pre
-              context: {appName: podtato-head, appVersion: 0.1.0, workloadName: podtato-head-frontend, workloadVersion: 0.1.0, objectType: "", taskType: ""}
-            """;
+        var task = PodtatoTask("\"bad\\nname\\e[2J-1\"");
         var existing = folder.Write("existing.yaml", task);
         var file = folder.Write("task.yaml", task);
 
@@ -244,6 +224,19 @@ public sealed class ReviewCommandTests
         Assert.Equal(ReviewCommand.ExitUsage, exitCode);
         Assert.Equal("review: cannot read input: /dev/zero is larger than 64 MiB, the limit for a manifest file", error.TrimEnd());
     }
+
+    /// <summary>A KeptnTask of the example podtato-head workload, <paramref name="name"/> as YAML writes it.</summary>
+    private static string PodtatoTask(string name) => $$"""
+        apiVersion: lifecycle.keptn.sh/v1
+        kind: KeptnTask
+        metadata:
+          name: {{name}}
+          namespace: podtato-kubectl
+        spec:
+          taskDefinition: check-entry-conditions
+          checkType: pre
+          context: {appName: podtato-head, appVersion: 0.1.0, workloadName: podtato-head-frontend, workloadVersion: 0.1.0, objectType: "", taskType: ""}
+        """;
 
     private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
     {
