@@ -25,9 +25,10 @@ internal static class YamlJson
     public static IReadOnlyList<JsonDocument> ParseDocuments(string text)
     {
         var stream = new YamlStream();
+        var parser = new NestingLimitedParser(new Parser(new StringReader(text)), MaxDepth);
         try
         {
-            stream.Load(new NestingLimitedParser(new Parser(new StringReader(text)), MaxDepth));
+            stream.Load(parser);
         }
         catch (YamlException e)
         {
@@ -35,8 +36,10 @@ internal static class YamlJson
         }
         catch (InvalidOperationException e)
         {
-            // YamlDotNet reports some malformed flow collections this way rather than as a YamlException.
-            throw new FormatException($"not valid YAML: {e.Message}", e);
+            // YamlDotNet reports some malformed flow collections this way rather than as a YamlException, which says
+            // nothing of where: the last event the parser read is the place to look.
+            var where = parser.Current is { } last ? $" after line {last.End.Line}, column {last.End.Column}" : string.Empty;
+            throw new FormatException($"not valid YAML{where} (a bracket or brace that does not match?): {e.Message}", e);
         }
 
         var documents = new List<JsonDocument>(stream.Documents.Count);

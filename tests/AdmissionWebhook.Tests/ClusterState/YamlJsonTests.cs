@@ -241,9 +241,9 @@ public sealed class YamlJsonTests
         Assert.Equal(message, Assert.Throws<FormatException>(() => YamlJson.ParseDocuments(yaml)).Message);
 
     [Fact]
-    public void ParseDocuments_UnclosedFlowSequenceBeforeMoreKeys_IsRefusedAsFormatException() =>
-        // YamlDotNet gives no position for this error, so the message cannot name a line.
-        Assert.StartsWith("not valid YAML: ", Assert.Throws<FormatException>(() => YamlJson.ParseDocuments("a: 1\nb: [unclosed\nc: 2\n")).Message, StringComparison.Ordinal);
+    public void ParseDocuments_UnclosedFlowSequenceBeforeMoreKeys_IsRefusedNamingWhereTheParserStopped() =>
+        // YamlDotNet gives no position for this error: the message names the end of the last event it read.
+        Assert.StartsWith("not valid YAML after line 2, ", Assert.Throws<FormatException>(() => YamlJson.ParseDocuments("a: 1\nb: [unclosed\nc: 2\n")).Message, StringComparison.Ordinal);
 
     [Fact]
     public void ParseDocuments_NonScalarKey_IsRefused() =>
