@@ -70,9 +70,12 @@ internal sealed class NameRule : IValidationRule
     }
 
     private static readonly System.Buffers.SearchValues<char> Unprintable = System.Buffers.SearchValues.Create(
-        "\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f\u007f\u0080\u0081\u0082\u0083\u0084\u0085\u0086\u0087\u0088\u0089\u008a\u008b\u008c\u008d\u008e\u008f\u0090\u0091\u0092\u0093\u0094\u0095\u0096\u0097\u0098\u0099\u009a\u009b\u009c\u009d\u009e\u009f");
+        "\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f\u007f\u0080\u0081\u0082\u0083\u0084\u0085\u0086\u0087\u0088\u0089\u008a\u008b\u008c\u008d\u008e\u008f\u0090\u0091\u0092\u0093\u0094\u0095\u0096\u0097\u0098\u0099\u009a\u009b\u009c\u009d\u009e\u009f" +
+        // Line and paragraph separators break a line in many log viewers and terminals; bidi overrides and isolates
+        // reorder what is shown after them ("Trojan Source").
+        "\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069");
 
-    /// <summary>Names in messages are user input: shorten the absurd ones and make control characters visible.</summary>
+    /// <summary>Names in messages are user input: shorten the absurd ones and make control, line-breaking and bidi characters visible.</summary>
     internal static string Quote(string value)
     {
         if (value.Length <= 80 && !value.AsSpan().ContainsAny(Unprintable))
@@ -85,7 +88,7 @@ internal sealed class NameRule : IValidationRule
         var builder = new System.Text.StringBuilder(shown.Length);
         foreach (var c in shown)
         {
-            if (char.IsControl(c) || c == '"' || c == '\\')
+            if (Unprintable.Contains(c))
             {
                 builder.Append($"\\u{(int)c:x4}");
             }

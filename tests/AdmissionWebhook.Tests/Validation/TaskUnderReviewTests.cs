@@ -66,6 +66,8 @@ public sealed class TaskUnderReviewTests
     [InlineData("helloworldtask-1", "helloworldtask-1")]
     [InlineData("a\"b\\c", "a\\u0022b\\u005cc")]
     [InlineData("tab\there", "tab\\u0009here")]
+    [InlineData("line\u2028break\u2029", "line\\u2028break\\u2029")]
+    [InlineData("abc\u202Egnp.exe", "abc\\u202egnp.exe")]
     public void Quote_UserText_MakesQuotesBackslashesAndControlsVisible(string text, string quoted) => Assert.Equal(quoted, NameRule.Quote(text));
 
     [Fact]
