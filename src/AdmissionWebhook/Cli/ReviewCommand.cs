@@ -59,6 +59,13 @@ internal static class ReviewCommand
             return ExitUsage;
         }
 
+        if (tasks.Count == 0)
+        {
+            // Not an error (a folder may hold no task yet), but a pipeline pointed at the wrong path, an AdmissionReview
+            // or a file in another encoding would otherwise pass in silence.
+            await error.WriteLineAsync("review: warning: no KeptnTask (kind KeptnTask, apiVersion lifecycle.keptn.sh/...) in the input; nothing was reviewed");
+        }
+
         var options = new WebhookOptions { KeptnNamespace = parsed.KeptnNamespace };
         var reviewer = new KeptnTaskReviewer(new KeptnTaskValidator(state, options), new KeptnTaskMutator(state, options));
         var results = new List<ReviewResult>(tasks.Count);

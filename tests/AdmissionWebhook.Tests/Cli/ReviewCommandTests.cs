@@ -127,6 +127,16 @@ public sealed class ReviewCommandTests
     }
 
     [Fact]
+    public async Task Review_InputWithoutAnyKeptnTask_ExitsZeroButWarnsThatNothingWasReviewed()
+    {
+        var (exitCode, output, error) = await RunAsync(Path.Combine(RepoRoot, "examples", "admission", "create-valid.json"));
+
+        Assert.Equal(ReviewCommand.ExitAllowed, exitCode);
+        Assert.Contains("Reviewed 0 KeptnTask(s)", output, StringComparison.Ordinal);
+        Assert.Contains("no KeptnTask", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Review_DefinitionKeptBesideTheTask_CountsAsClusterState()
     {
         using var folder = new TempFolder();
