@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using AdmissionWebhook.Configuration;
@@ -46,6 +47,12 @@ internal sealed partial class KubernetesClusterState : IClusterState, IHostedSer
 
     /// <summary>How long one watch request lasts before it is renewed from the last resourceVersion.</summary>
     public TimeSpan WatchTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long discovery (two small GETs) may take before it is tried again: an API server that accepts the connection
+    /// and never answers must be said, not waited out in silence.
+    /// </summary>
+    public TimeSpan DiscoveryTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public bool IsSynced => _discovered && _listMemoryReleased && _caches.Values.All(cache => cache.IsSynced);
 
@@ -155,7 +162,8 @@ internal sealed partial class KubernetesClusterState : IClusterState, IHostedSer
             {
                 attempt++;
                 var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(attempt, 5))));
-                Log.DiscoveryFailed(_logger, e.Message, delay.TotalSeconds);
+                var error = e is OperationCanceledException ? string.Create(CultureInfo.InvariantCulture, $"no answer within {DiscoveryTimeout.TotalSeconds:0.#} s") : e.Message;
+                Log.DiscoveryFailed(_logger, error, delay.TotalSeconds);
                 await Task.Delay(delay, _time, stopping).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
@@ -181,7 +189,7 @@ internal sealed partial class KubernetesClusterState : IClusterState, IHostedSer
     private async Task DiscoverAsync(CancellationToken stopping)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        timeout.CancelAfter(DiscoveryTimeout);
         var groups = await _client.Apis.GetAPIVersionsAsync(timeout.Token);
         var group = groups.Groups.FirstOrDefault(candidate => candidate.Name == KeptnResource.Group);
         var served = group?.Versions.Select(version => version.Version).ToList() ?? [];

@@ -122,6 +122,18 @@ public sealed class DiscoveryAndSyncTests
     }
 
     [Fact]
+    public async Task Start_ApiServerThatAcceptsButNeverAnswers_SaysSoWithinTheDiscoveryTimeoutAndSyncsOnceItAnswers()
+    {
+        await using var cluster = await LiveCluster.StartAsync(server => server.DiscoveryDelay = TimeSpan.FromMinutes(5), discoveryTimeout: TimeSpan.FromMilliseconds(500));
+
+        await Eventually.TrueAsync(() => cluster.Log.Lines.Any(line => line.Contains("Cannot reach the API server to discover Keptn's API versions: no answer within 0.5 s", StringComparison.Ordinal)), "the discovery warning", TimeSpan.FromSeconds(5));
+        Assert.False(cluster.State.IsSynced);
+
+        cluster.Api.DiscoveryDelay = TimeSpan.Zero;
+        await cluster.WaitUntilSyncedAsync();
+    }
+
+    [Fact]
     public async Task Stop_ApiServerNeverUp_CompletesPromptlyWithoutEverSyncing()
     {
         var port = FakeKubeApiServer.FreePort();

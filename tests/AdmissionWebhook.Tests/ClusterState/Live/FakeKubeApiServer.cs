@@ -67,6 +67,9 @@ internal sealed class FakeKubeApiServer : IAsyncDisposable
     /// <summary>How long a namespaced GET waits before answering.</summary>
     public TimeSpan GetDelay { get; set; }
 
+    /// <summary>How long GET /apis waits before answering (an API server that accepts connections and hangs).</summary>
+    public TimeSpan DiscoveryDelay { get; set; }
+
     /// <summary>
     /// How a watch from a compacted resourceVersion is refused: false (the default, as a current apiserver does) with
     /// 200 and an ERROR event carrying a 410 Status, true with an HTTP 410 answer.
@@ -351,6 +354,11 @@ internal sealed class FakeKubeApiServer : IAsyncDisposable
         switch (request.Type)
         {
             case RequestType.Groups:
+                if (DiscoveryDelay > TimeSpan.Zero)
+                {
+                    await Task.Delay(DiscoveryDelay, context.RequestAborted);
+                }
+
                 await WriteJsonAsync(context, HttpStatusCode.OK, GroupList());
                 break;
             case RequestType.Resources:

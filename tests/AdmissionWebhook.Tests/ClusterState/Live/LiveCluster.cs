@@ -15,7 +15,7 @@ internal sealed class LiveCluster : IAsyncDisposable
 
     private readonly Kubernetes _client;
 
-    private LiveCluster(int port, FakeKubeApiServer? server, TimeSpan lookupTimeout)
+    private LiveCluster(int port, FakeKubeApiServer? server, TimeSpan lookupTimeout, TimeSpan? discoveryTimeout = null)
     {
         Port = port;
         Server = server;
@@ -28,6 +28,7 @@ internal sealed class LiveCluster : IAsyncDisposable
             "fake")
         {
             WatchTimeout = TimeSpan.FromSeconds(60),
+            DiscoveryTimeout = discoveryTimeout ?? TimeSpan.FromSeconds(10),
         };
     }
 
@@ -52,10 +53,10 @@ internal sealed class LiveCluster : IAsyncDisposable
         return cluster;
     }
 
-    public static async Task<LiveCluster> StartAsync(Action<FakeKubeApiServer>? configure = null, TimeSpan? lookupTimeout = null)
+    public static async Task<LiveCluster> StartAsync(Action<FakeKubeApiServer>? configure = null, TimeSpan? lookupTimeout = null, TimeSpan? discoveryTimeout = null)
     {
         var server = await FakeKubeApiServer.StartAsync(configure);
-        var cluster = new LiveCluster(server.Port, server, lookupTimeout ?? TimeSpan.FromSeconds(2));
+        var cluster = new LiveCluster(server.Port, server, lookupTimeout ?? TimeSpan.FromSeconds(2), discoveryTimeout);
         await cluster.State.StartAsync(CancellationToken.None);
         return cluster;
     }
