@@ -154,6 +154,7 @@ internal sealed partial class ServingCertificate : IHostedService, IDisposable
 
                 var loaded = Load(certPem, keyPem);
                 _current = loaded;
+                _rejected = null;
                 var fingerprint = Convert.ToHexString(loaded.Leaf.GetCertHash(HashAlgorithmName.SHA256));
                 if (IsDevelopment)
                 {
