@@ -13,8 +13,6 @@ namespace AdmissionWebhook.ClusterState;
 /// </summary>
 internal static class KubeconfigFile
 {
-    // A kubeconfig is a few levels deep; the deserializer recurses per level and would overflow the stack on a deep one.
-    private const int MaxDepth = 128;
 
     public static K8SConfiguration Load(string path)
     {
@@ -23,8 +21,9 @@ internal static class KubeconfigFile
         try
         {
             using var reader = BoundedFile.OpenText(file.FullName, BoundedFile.KubeconfigLimit, "a kubeconfig");
+            // A kubeconfig is a few levels deep; the deserializer recurses per level and would overflow the stack on a deep one.
             configuration = new DeserializerBuilder().IgnoreUnmatchedProperties().Build()
-                .Deserialize<K8SConfiguration?>(new NestingLimitedParser(new Parser(reader), MaxDepth));
+                .Deserialize<K8SConfiguration?>(new NestingLimitedParser(new Parser(reader), YamlJson.MaxDepth));
         }
         catch (YamlException e) when (e.GetBaseException() is FormatException nesting)
         {

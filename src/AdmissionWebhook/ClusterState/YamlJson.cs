@@ -12,8 +12,10 @@ namespace AdmissionWebhook.ClusterState;
 /// </summary>
 internal static class YamlJson
 {
-    // Guards against alias bombs and absurd nesting in files handed to the review command.
-    private const int MaxDepth = 128;
+    /// <summary>The deepest YAML the webhook reads, manifests and kubeconfigs alike: far past any real one, far short of the stack's limit.</summary>
+    internal const int MaxDepth = 128;
+
+    // Guards against alias bombs in files handed to the review command.
     private const int MaxNodes = 2_000_000;
 
     private static readonly string[] TrueWords = ["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"];
